@@ -1,0 +1,47 @@
+// Gesso's own elementwise, reduction and normalisation loops: buffers in, buffers out, no Tensor type.
+// Each is compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time (target_clones), so the
+// binary runs on any x86-64. Callers split long arrays across cores; these loops are single-threaded.
+// Naive twins with the same signatures live in Sources/GessoKernels/Reference/.
+#ifndef GESSO_KERNELS_H
+#define GESSO_KERNELS_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    GESSO_BINARY_ADD = 0, GESSO_BINARY_SUB, GESSO_BINARY_MUL, GESSO_BINARY_DIV, GESSO_BINARY_MAX, GESSO_BINARY_MIN
+} gesso_binary_op;
+
+typedef enum {
+    GESSO_UNARY_RELU = 0, GESSO_UNARY_RELU6, GESSO_UNARY_LEAKY_RELU, GESSO_UNARY_ELU, GESSO_UNARY_TANH,
+    GESSO_UNARY_SIGMOID, GESSO_UNARY_EXP, GESSO_UNARY_LOG, GESSO_UNARY_NEG, GESSO_UNARY_SQUARE, GESSO_UNARY_SQRT,
+    GESSO_UNARY_ABS, GESSO_UNARY_SIGN
+} gesso_unary_op;
+
+/// y[i] = a[i] op b[i], n elements (same shapes).
+void gesso_binary(gesso_binary_op op, const float *a, const float *b, float *y, int64_t n);
+/// y[i] = a[i] op s (scalar on the right) or s op a[i] when scalar_left != 0.
+void gesso_binary_scalar(gesso_binary_op op, const float *a, float s, int scalar_left, float *y, int64_t n);
+/// y[r, c] = a[r, c] op b[c]: the trailing-axis broadcast (bias add), rows x cols elements.
+void gesso_binary_rows(gesso_binary_op op, const float *a, const float *b, float *y, int64_t rows, int64_t cols);
+/// y[i] = f(x[i]); alpha is the slope of leaky_relu and the scale of elu.
+void gesso_unary(gesso_unary_op op, const float *x, float alpha, float *y, int64_t n);
+/// dx[i] = dy[i] * f'(.) where f' is computed from the input x (relu, relu6, leaky_relu, elu, abs, square, log,
+/// sign) or from the output y (tanh, sigmoid, exp, sqrt). Pass both; each op reads what it needs.
+void gesso_unary_backward(gesso_unary_op op, const float *x, const float *y, const float *dy, float alpha,
+                          float *dx, int64_t n);
+/// y[i] += alpha * x[i]
+void gesso_axpy(float alpha, const float *x, float *y, int64_t n);
+/// Sum of n elements, accumulated in double.
+double gesso_sum(const float *x, int64_t n);
+/// out[c] = sum over r of x[r, c] (accumulated in double); the gradient of a bias add.
+void gesso_column_sums(const float *x, int64_t rows, int64_t cols, float *out);
+/// Per-column mean and biased variance of x[rows, cols] (batch norm over N*H*W rows of NHWC), in double.
+void gesso_column_moments(const float *x, int64_t rows, int64_t cols, float *mean, float *variance);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
