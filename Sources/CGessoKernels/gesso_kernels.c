@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 static inline float apply_binary(gesso_binary_op op, float a, float b) {
     switch (op) {

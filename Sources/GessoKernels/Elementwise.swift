@@ -79,9 +79,27 @@ public func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
     gesso_sum(x, Int64(count))
 }
 
-/// out[c] = sum over rows of x[r, c].
+/// out[c] = sum over rows of x[r, c]; long matrices are split by rows across cores and the parts added.
 public func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, _ out: UnsafeMutablePointer<Float>) {
-    gesso_column_sums(x, Int64(rows), Int64(cols), out)
+    if rows * cols < parallelThreshold || coreCount == 1 || rows < 2 {
+        gesso_column_sums(x, Int64(rows), Int64(cols), out)
+        return
+    }
+    let parts = min(coreCount, rows)
+    let per = (rows + parts - 1) / parts
+    let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * cols)
+    defer { partial.deallocate() }
+    parallelChunks(parts, threshold: 1) { p0, p1 in
+        for p in p0..<p1 {
+            let start = p * per, end = min(rows, start + per)
+            gesso_column_sums(x + start * cols, Int64(max(0, end - start)), Int64(cols), partial + p * cols)
+        }
+    }
+    for c in 0..<cols {
+        var s: Float = 0
+        for p in 0..<parts { s += partial[p * cols + c] }
+        out[c] = s
+    }
 }
 
 /// Per-column mean and biased variance of a [rows, cols] matrix.

@@ -41,24 +41,79 @@ public struct PoolGeometry: Hashable, Sendable, CustomStringConvertible {
         return d
     }
 
-    /// Bytes the forward pass of a max pool must keep for its backward pass (0 for average pooling).
-    public var workspaceByteCount: Int {
+    /// Bytes the forward pass of a max pool must keep for its backward pass (0 for average pooling): an Int32
+    /// per output element, the window tap of its maximum.
+    public var workspaceByteCount: Int { kind == .max ? outputCount * 4 : 0 }
+
+    /// Bytes oneDNN's max pool keeps between its passes (see `dnnlPoolForward`).
+    public var dnnlWorkspaceByteCount: Int {
         var d = c
         return Int(gesso_pool_workspace_size(&d))
     }
 }
 
-/// Pooling forward on oneDNN. `workspace` (of `workspaceByteCount` bytes) is filled for the backward pass of
-/// a max pool; pass nil for inference.
+/// Pooling forward with Gesso's own NHWC kernels (samples split across cores). `workspace`
+/// (`workspaceByteCount` bytes) receives each max's window position for the backward pass; nil for inference.
+///
+/// Why not oneDNN: oneDNN 2.6 picks its `jit:avx2` pooling on this machine and runs the lecture's first pool
+/// (32x80x80x32, fwd + bwd) in 24 ms, PyTorch in 6.7 ms; these loops take about 5 ms (docs/benchmarks.md).
+/// oneDNN's path stays available as `dnnlPoolForward` for comparison.
 public func poolForward(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                         workspace: UnsafeMutableRawPointer?) {
+    let arg = workspace?.assumingMemoryBound(to: Int32.self)
+    parallelChunks(g.batch, threshold: perSampleThreshold(g)) { b0, b1 in
+        switch g.kind {
+        case .max:
+            gesso_max_pool_forward(input, output, arg, Int64(b0), Int64(b1), Int64(g.inHeight), Int64(g.inWidth),
+                                   Int64(g.channels), Int64(g.outHeight), Int64(g.outWidth), Int64(g.kernelHeight),
+                                   Int64(g.kernelWidth), Int64(g.strideHeight), Int64(g.strideWidth), Int64(g.padTop),
+                                   Int64(g.padLeft))
+        case .average:
+            gesso_avg_pool_forward(input, output, Int64(b0), Int64(b1), Int64(g.inHeight), Int64(g.inWidth),
+                                   Int64(g.channels), Int64(g.outHeight), Int64(g.outWidth), Int64(g.kernelHeight),
+                                   Int64(g.kernelWidth), Int64(g.strideHeight), Int64(g.strideWidth), Int64(g.padTop),
+                                   Int64(g.padLeft))
+        }
+    }
+}
+
+/// Pooling backward with Gesso's own kernels: dx from dy (and, for max, the forward pass's workspace).
+public func poolBackward(_ g: PoolGeometry, outputGradient: UnsafePointer<Float>, workspace: UnsafeRawPointer?,
+                         inputGradient: UnsafeMutablePointer<Float>) {
+    parallelChunks(g.batch, threshold: perSampleThreshold(g)) { b0, b1 in
+        switch g.kind {
+        case .max:
+            guard let arg = workspace?.assumingMemoryBound(to: Int32.self) else {
+                preconditionFailure("poolBackward: a max pool's backward pass needs its forward workspace (\(g))")
+            }
+            gesso_max_pool_backward(outputGradient, arg, inputGradient, Int64(b0), Int64(b1), Int64(g.inHeight),
+                                    Int64(g.inWidth), Int64(g.channels), Int64(g.outHeight), Int64(g.outWidth),
+                                    Int64(g.kernelHeight), Int64(g.kernelWidth), Int64(g.strideHeight), Int64(g.strideWidth),
+                                    Int64(g.padTop), Int64(g.padLeft))
+        case .average:
+            gesso_avg_pool_backward(outputGradient, inputGradient, Int64(b0), Int64(b1), Int64(g.inHeight),
+                                    Int64(g.inWidth), Int64(g.channels), Int64(g.outHeight), Int64(g.outWidth),
+                                    Int64(g.kernelHeight), Int64(g.kernelWidth), Int64(g.strideHeight),
+                                    Int64(g.strideWidth), Int64(g.padTop), Int64(g.padLeft))
+        }
+    }
+}
+
+/// Samples below which pooling stays on one thread (about 64K input elements in all).
+private func perSampleThreshold(_ g: PoolGeometry) -> Int {
+    max(2, parallelThreshold / max(1, g.inHeight * g.inWidth * g.channels))
+}
+
+/// Pooling forward on oneDNN (kept as the benchmark's baseline). `workspace` has `dnnlWorkspaceByteCount` bytes.
+public func dnnlPoolForward(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                            workspace: UnsafeMutableRawPointer?) {
     var d = g.c
     checkDNNL(gesso_pool_forward(&d, input, output, workspace), "poolForward \(g)")
 }
 
-/// Pooling backward on oneDNN: dx from dy (and, for max, the forward pass's workspace).
-public func poolBackward(_ g: PoolGeometry, outputGradient: UnsafePointer<Float>, workspace: UnsafeRawPointer?,
-                         inputGradient: UnsafeMutablePointer<Float>) {
+/// Pooling backward on oneDNN, with the workspace of `dnnlPoolForward`.
+public func dnnlPoolBackward(_ g: PoolGeometry, outputGradient: UnsafePointer<Float>, workspace: UnsafeRawPointer?,
+                             inputGradient: UnsafeMutablePointer<Float>) {
     var d = g.c
     checkDNNL(gesso_pool_backward(&d, outputGradient, workspace, inputGradient), "poolBackward \(g)")
 }

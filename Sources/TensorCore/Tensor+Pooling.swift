@@ -2,10 +2,11 @@ import Foundation
 import GessoKernels
 
 /// A max pool's record of where each maximum came from, kept from the forward pass for the backward pass.
+/// Its bytes come from the tensor buffer pool, so a training loop reuses them from step to step.
 final class PoolWorkspace {
-    let bytes: UnsafeMutableRawPointer?
-    init(size: Int) { bytes = size > 0 ? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64) : nil }
-    deinit { bytes?.deallocate() }
+    private let storage: TensorStorage?
+    var bytes: UnsafeMutableRawPointer? { storage.map { UnsafeMutableRawPointer($0.pointer) } }
+    init(size: Int) { storage = size > 0 ? TensorStorage(count: (size + 3) / 4) : nil }
 }
 
 extension Tensor {

@@ -104,21 +104,52 @@ struct KernelTwinTests {
         return cases
     }()
 
+    /// Gesso's pooling kernels and oneDNN's, both against the naive twin.
     @Test(arguments: poolCases)
     func poolingMatchesTwin(_ g: PoolGeometry) {
         let x = Self.randomBuffer(g.inputCount, seed: 6), dy = Self.randomBuffer(g.outputCount, seed: 7)
-        var fast = [Float](repeating: 0, count: g.outputCount), slow = fast
-        let ws = UnsafeMutableRawPointer.allocate(byteCount: max(g.workspaceByteCount, 1), alignment: 64)
-        defer { ws.deallocate() }
-        poolForward(g, input: x, output: &fast, workspace: g.kind == .max ? ws : nil)
+        var slow = [Float](repeating: 0, count: g.outputCount), dxSlow = [Float](repeating: 0, count: g.inputCount)
         referencePoolForward(g, input: x, output: &slow, workspace: nil)
-        Self.expectClose(fast, slow, "forward \(g)")
-        var dxFast = [Float](repeating: 0, count: g.inputCount), dxSlow = dxFast
-        poolBackward(g, outputGradient: dy, workspace: g.kind == .max ? UnsafeRawPointer(ws) : nil, inputGradient: &dxFast)
         x.withUnsafeBufferPointer { xb in
             referencePoolBackward(g, outputGradient: dy, workspace: UnsafeRawPointer(xb.baseAddress!), inputGradient: &dxSlow)
         }
-        Self.expectClose(dxFast, dxSlow, "backward \(g)")
+        typealias Forward = (PoolGeometry, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutableRawPointer?) -> Void
+        typealias Backward = (PoolGeometry, UnsafePointer<Float>, UnsafeRawPointer?, UnsafeMutablePointer<Float>) -> Void
+        let paths: [(String, Int, Forward, Backward)] = [
+            ("gesso", g.workspaceByteCount, { poolForward($0, input: $1, output: $2, workspace: $3) },
+             { poolBackward($0, outputGradient: $1, workspace: $2, inputGradient: $3) }),
+            ("oneDNN", g.dnnlWorkspaceByteCount, { dnnlPoolForward($0, input: $1, output: $2, workspace: $3) },
+             { dnnlPoolBackward($0, outputGradient: $1, workspace: $2, inputGradient: $3) }),
+        ]
+        for (name, wsBytes, forward, backward) in paths {
+            let ws = UnsafeMutableRawPointer.allocate(byteCount: max(wsBytes, 1), alignment: 64)
+            defer { ws.deallocate() }
+            var fast = [Float](repeating: 0, count: g.outputCount)
+            forward(g, x, &fast, g.kind == .max ? ws : nil)
+            Self.expectClose(fast, slow, "\(name) forward \(g)")
+            var dxFast = [Float](repeating: 1, count: g.inputCount)  // not zero: the kernel must clear it
+            backward(g, dy, g.kind == .max ? UnsafeRawPointer(ws) : nil, &dxFast)
+            Self.expectClose(dxFast, dxSlow, "\(name) backward \(g)")
+        }
+    }
+
+    @Test func poolingSplitAcrossSamplesMatchesTwin() {
+        // Enough samples that the kernel runs on both cores (input > 64K elements).
+        let g = PoolGeometry(kind: .max, batch: 9, inHeight: 33, inWidth: 31, channels: 24, outHeight: 17, outWidth: 16,
+                             kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, padBottom: 1, padRight: 1)
+        let x = Self.randomBuffer(g.inputCount, seed: 18), dy = Self.randomBuffer(g.outputCount, seed: 19)
+        var fast = [Float](repeating: 0, count: g.outputCount), slow = fast
+        var dxFast = [Float](repeating: 0, count: g.inputCount), dxSlow = dxFast
+        let ws = UnsafeMutableRawPointer.allocate(byteCount: g.workspaceByteCount, alignment: 64)
+        defer { ws.deallocate() }
+        poolForward(g, input: x, output: &fast, workspace: ws)
+        poolBackward(g, outputGradient: dy, workspace: ws, inputGradient: &dxFast)
+        referencePoolForward(g, input: x, output: &slow, workspace: nil)
+        x.withUnsafeBufferPointer { xb in
+            referencePoolBackward(g, outputGradient: dy, workspace: UnsafeRawPointer(xb.baseAddress!), inputGradient: &dxSlow)
+        }
+        Self.expectClose(fast, slow, "forward")
+        Self.expectClose(dxFast, dxSlow, "backward")
     }
 
     @Test(arguments: [(1, 1, 1, false, false), (3, 5, 7, false, true), (17, 2, 33, true, false), (8, 9, 1, true, true)])

@@ -45,3 +45,35 @@ void gesso_column_moments(const float *x, int64_t rows, int64_t cols, float *mea
 }
 #endif
 #endif
+
+#ifndef GESSO_POOL_KERNELS
+#define GESSO_POOL_KERNELS
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// Pooling over NHWC images `[batch, in_h, in_w, channels]` -> `[batch, out_h, out_w, channels]`, for the
+/// samples [batch_begin, batch_end) (callers split the batch across cores). Windows start at
+/// (oy * stride_h - pad_top, ox * stride_w - pad_left); padding never takes part.
+/// Max: `argmax` (one int32 per output element, NULL for inference) records the window tap (ky * kernel_w + kx)
+/// of the first maximum in row-major order, as TensorFlow's MaxPoolGrad picks it. A window wholly in padding gives 0 and tap -1.
+void gesso_max_pool_forward(const float *x, float *y, int32_t *argmax, int64_t batch_begin, int64_t batch_end,
+                            int64_t in_h, int64_t in_w, int64_t channels, int64_t out_h, int64_t out_w,
+                            int64_t kernel_h, int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                            int64_t pad_top, int64_t pad_left);
+/// dx (zeroed here for the given samples) += dy at each window's recorded maximum.
+void gesso_max_pool_backward(const float *dy, const int32_t *argmax, float *dx, int64_t batch_begin,
+                             int64_t batch_end, int64_t in_h, int64_t in_w, int64_t channels, int64_t out_h,
+                             int64_t out_w, int64_t kernel_h, int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                             int64_t pad_top, int64_t pad_left);
+/// Average over the real (unpadded) elements of each window.
+void gesso_avg_pool_forward(const float *x, float *y, int64_t batch_begin, int64_t batch_end, int64_t in_h,
+                            int64_t in_w, int64_t channels, int64_t out_h, int64_t out_w, int64_t kernel_h,
+                            int64_t kernel_w, int64_t stride_h, int64_t stride_w, int64_t pad_top, int64_t pad_left);
+/// dx (zeroed here for the given samples) += dy / (real elements of the window) over each window.
+void gesso_avg_pool_backward(const float *dy, float *dx, int64_t batch_begin, int64_t batch_end, int64_t in_h,
+                             int64_t in_w, int64_t channels, int64_t out_h, int64_t out_w, int64_t kernel_h,
+                             int64_t kernel_w, int64_t stride_h, int64_t stride_w, int64_t pad_top, int64_t pad_left);
+#ifdef __cplusplus
+}
+#endif
+#endif
