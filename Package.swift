@@ -1,8 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// oneDNN 3.2 is fetched into .deps/onednn by scripts/setup.sh (the README's first command and .ci/run run it).
+let oneDNN = Context.packageDirectory + "/.deps/onednn"
+
 // One direction of imports (see docs/architecture.md):
-//   CGessoKernels (C: oneDNN wrapper + elementwise kernels)  <-  GessoKernels (Swift, buffers in/out, naive twins)
+//   CGessoKernels (C: oneDNN wrapper + elementwise and pooling kernels)  <-  GessoKernels (Swift, buffers in/out, naive twins)
 //   <-  TensorCore (Tensor, tape autodiff, ops, nn namespace)  <-  GessoCLI (`gesso`, the only place that prints)
 let package = Package(
     name: "Gesso",
@@ -14,11 +17,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .target(
             name: "CGessoKernels",
-            dependencies: ["CDNNL"],
-            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("m")]
+            cSettings: [.unsafeFlags(["-I" + oneDNN + "/include"])],
+            linkerSettings: [
+                .unsafeFlags(["-L" + oneDNN + "/lib", "-Xlinker", "-rpath", "-Xlinker", oneDNN + "/lib"]),
+                .linkedLibrary("dnnl"), .linkedLibrary("m"),
+            ]
         ),
         .target(name: "GessoKernels", dependencies: ["CGessoKernels"]),
         .target(name: "TensorCore", dependencies: ["GessoKernels"]),

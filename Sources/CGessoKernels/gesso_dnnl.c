@@ -43,9 +43,12 @@ typedef struct entry {
                                                                             : sizeof(gesso_pool_desc)];
     dnnl_primitive_desc_t pd;
     dnnl_primitive_t prim;
-    // Weights: the user's layout, the primitive's layout, a reorder between them (NULL when they agree),
-    // and the primitive-layout copy with the version it was made from.
-    dnnl_memory_desc_t user_w_md, prim_w_md;
+    // The memory descriptors of the caller's buffers (the primitive's arguments in order a, b, c).
+    dnnl_memory_desc_t md[3];
+    // Weights: the user's layout, the primitive's layout (owned by pd), a reorder between them (NULL when they
+    // agree), and the primitive-layout copy with the version it was made from.
+    dnnl_memory_desc_t user_w_md;
+    const_dnnl_memory_desc_t prim_w_md;
     dnnl_primitive_t w_reorder;
     void *w_buffer;
     const void *w_from;
@@ -92,12 +95,12 @@ static int execute(dnnl_primitive_t p, int nargs, const dnnl_exec_arg_t *args) {
 }
 
 // A memory object over a caller's buffer (created per call: cheap, no allocation of data).
-static int wrap(dnnl_memory_t *m, const dnnl_memory_desc_t *md, const void *data) {
+static int wrap(dnnl_memory_t *m, const_dnnl_memory_desc_t md, const void *data) {
     CHECK(dnnl_memory_create(m, md, engine, (void *)data));
     return 0;
 }
 
-static int reorder_prim(dnnl_primitive_t *out, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to) {
+static int reorder_prim(dnnl_primitive_t *out, const_dnnl_memory_desc_t from, const_dnnl_memory_desc_t to) {
     dnnl_primitive_desc_t rpd;
     CHECK(dnnl_reorder_primitive_desc_create(&rpd, from, engine, to, engine, NULL));
     dnnl_status_t s = dnnl_primitive_create(out, rpd);
@@ -106,8 +109,8 @@ static int reorder_prim(dnnl_primitive_t *out, const dnnl_memory_desc_t *from, c
     return 0;
 }
 
-static int run_reorder(dnnl_primitive_t r, const dnnl_memory_desc_t *from_md, const void *from,
-                       const dnnl_memory_desc_t *to_md, void *to) {
+static int run_reorder(dnnl_primitive_t r, const_dnnl_memory_desc_t from_md, const void *from,
+                       const_dnnl_memory_desc_t to_md, void *to) {
     dnnl_memory_t a, b;
     int rc = wrap(&a, from_md, from);
     if (rc) return rc;
@@ -121,14 +124,14 @@ static int run_reorder(dnnl_primitive_t r, const dnnl_memory_desc_t *from_md, co
 }
 
 // Set up the weights half of an entry: user md vs primitive md, the reorder, the buffer.
-static int setup_weights(entry *e, const dnnl_memory_desc_t *user_md, dnnl_query_t which, int to_user) {
-    e->user_w_md = *user_md;
-    e->prim_w_md = *dnnl_primitive_desc_query_md(e->pd, which, 0);
-    if (dnnl_memory_desc_equal(&e->user_w_md, &e->prim_w_md)) return 0;
-    int rc = to_user ? reorder_prim(&e->w_reorder, &e->prim_w_md, &e->user_w_md)
-                     : reorder_prim(&e->w_reorder, &e->user_w_md, &e->prim_w_md);
+static int setup_weights(entry *e, dnnl_memory_desc_t user_md, dnnl_query_t which, int to_user) {
+    e->user_w_md = user_md;
+    e->prim_w_md = dnnl_primitive_desc_query_md(e->pd, which, 0);
+    if (dnnl_memory_desc_equal(e->user_w_md, e->prim_w_md)) return 0;
+    int rc = to_user ? reorder_prim(&e->w_reorder, e->prim_w_md, e->user_w_md)
+                     : reorder_prim(&e->w_reorder, e->user_w_md, e->prim_w_md);
     if (rc) return rc;
-    e->w_buffer = aligned_alloc(64, (dnnl_memory_desc_get_size(&e->prim_w_md) + 63) / 64 * 64);
+    e->w_buffer = aligned_alloc(64, (dnnl_memory_desc_get_size(e->prim_w_md) + 63) / 64 * 64);
     if (!e->w_buffer) { snprintf(last_error, sizeof last_error, "out of memory for weights"); return -1; }
     return 0;
 }
@@ -137,7 +140,7 @@ static int setup_weights(entry *e, const dnnl_memory_desc_t *user_md, dnnl_query
 static int weights_for(entry *e, const float *w, uint64_t version, const void **out) {
     if (!e->w_reorder) { *out = w; return 0; }
     if (version == 0 || e->w_from != w || e->w_version != version) {
-        int rc = run_reorder(e->w_reorder, &e->user_w_md, w, &e->prim_w_md, e->w_buffer);
+        int rc = run_reorder(e->w_reorder, e->user_w_md, w, e->prim_w_md, e->w_buffer);
         if (rc) return rc;
         e->w_from = w;
         e->w_version = version;
@@ -155,30 +158,22 @@ typedef struct {
 static int conv_make_mds(const gesso_conv_desc *d, conv_mds *m) {
     dnnl_dims_t sd = {d->batch, d->in_c, d->in_h, d->in_w};
     dnnl_dims_t dd = {d->batch, d->out_c, d->out_h, d->out_w};
-    CHECK(dnnl_memory_desc_init_by_tag(&m->src, 4, sd, dnnl_f32, dnnl_nhwc));
-    CHECK(dnnl_memory_desc_init_by_tag(&m->dst, 4, dd, dnnl_f32, dnnl_nhwc));
+    CHECK(dnnl_memory_desc_create_with_tag(&m->src, 4, sd, dnnl_f32, dnnl_nhwc));
+    CHECK(dnnl_memory_desc_create_with_tag(&m->dst, 4, dd, dnnl_f32, dnnl_nhwc));
     if (d->groups == 1) {
         dnnl_dims_t wd = {d->out_c, d->in_c, d->kernel_h, d->kernel_w};
         dnnl_dims_t ws = {d->weight_strides[1], d->weight_strides[2], d->weight_strides[3], d->weight_strides[4]};
-        CHECK(dnnl_memory_desc_init_by_tag(&m->w_any, 4, wd, dnnl_f32, dnnl_format_tag_any));
-        CHECK(dnnl_memory_desc_init_by_strides(&m->w_user, 4, wd, dnnl_f32, ws));
+        CHECK(dnnl_memory_desc_create_with_tag(&m->w_any, 4, wd, dnnl_f32, dnnl_format_tag_any));
+        CHECK(dnnl_memory_desc_create_with_strides(&m->w_user, 4, wd, dnnl_f32, ws));
     } else {
         dnnl_dims_t wd = {d->groups, d->out_c / d->groups, d->in_c / d->groups, d->kernel_h, d->kernel_w};
-        CHECK(dnnl_memory_desc_init_by_tag(&m->w_any, 5, wd, dnnl_f32, dnnl_format_tag_any));
-        CHECK(dnnl_memory_desc_init_by_strides(&m->w_user, 5, wd, dnnl_f32, d->weight_strides));
+        CHECK(dnnl_memory_desc_create_with_tag(&m->w_any, 5, wd, dnnl_f32, dnnl_format_tag_any));
+        CHECK(dnnl_memory_desc_create_with_strides(&m->w_user, 5, wd, dnnl_f32, d->weight_strides));
     }
     m->strides[0] = d->stride_h; m->strides[1] = d->stride_w;
     m->dilates[0] = d->dilation_h - 1; m->dilates[1] = d->dilation_w - 1;  // oneDNN counts the gaps
     m->pad_l[0] = d->pad_top; m->pad_l[1] = d->pad_left;
     m->pad_r[0] = d->pad_bottom; m->pad_r[1] = d->pad_right;
-    return 0;
-}
-
-static int conv_forward_pd(const conv_mds *m, dnnl_primitive_desc_t *pd) {
-    dnnl_convolution_desc_t cd;
-    CHECK(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_training, dnnl_convolution_direct,
-        &m->src, &m->w_any, NULL, &m->dst, m->strides, m->dilates, m->pad_l, m->pad_r));
-    CHECK(dnnl_primitive_desc_create(pd, &cd, NULL, engine, NULL));
     return 0;
 }
 
@@ -189,27 +184,28 @@ static int conv_entry(const gesso_conv_desc *d, int kind, entry **out) {
     int rc = conv_make_mds(d, &m);
     if (rc) return rc;
     dnnl_primitive_desc_t fwd = NULL;
-    if ((rc = conv_forward_pd(&m, &fwd))) return rc;
+    CHECK(dnnl_convolution_forward_primitive_desc_create(&fwd, engine, dnnl_forward_training,
+        dnnl_convolution_direct, m.src, m.w_any, NULL, m.dst, m.strides, m.dilates, m.pad_l, m.pad_r, NULL));
     e = insert(kind, d, sizeof *d);
     if (!e) { snprintf(last_error, sizeof last_error, "out of memory"); return -1; }
     if (kind == K_CONV_FWD) {
         e->pd = fwd;
         fwd = NULL;
-        if ((rc = setup_weights(e, &m.w_user, dnnl_query_weights_md, 0))) return rc;
+        e->md[0] = m.src; e->md[2] = m.dst;
+        if ((rc = setup_weights(e, m.w_user, dnnl_query_weights_md, 0))) return rc;
     } else if (kind == K_CONV_BWD_DATA) {
-        dnnl_convolution_desc_t cd;
-        CHECK(dnnl_dilated_convolution_backward_data_desc_init(&cd, dnnl_convolution_direct, &m.src, &m.w_any,
-            &m.dst, m.strides, m.dilates, m.pad_l, m.pad_r));
-        CHECK(dnnl_primitive_desc_create(&e->pd, &cd, NULL, engine, fwd));
-        if ((rc = setup_weights(e, &m.w_user, dnnl_query_weights_md, 0))) return rc;
+        CHECK(dnnl_convolution_backward_data_primitive_desc_create(&e->pd, engine, dnnl_convolution_direct,
+            m.src, m.w_any, m.dst, m.strides, m.dilates, m.pad_l, m.pad_r, fwd, NULL));
+        e->md[0] = m.dst; e->md[2] = m.src;
+        if ((rc = setup_weights(e, m.w_user, dnnl_query_weights_md, 0))) return rc;
     } else {
-        dnnl_convolution_desc_t cd;
-        CHECK(dnnl_dilated_convolution_backward_weights_desc_init(&cd, dnnl_convolution_direct, &m.src,
-            &m.w_any, NULL, &m.dst, m.strides, m.dilates, m.pad_l, m.pad_r));
-        CHECK(dnnl_primitive_desc_create(&e->pd, &cd, NULL, engine, fwd));
-        if ((rc = setup_weights(e, &m.w_user, dnnl_query_diff_weights_md, 1))) return rc;
+        CHECK(dnnl_convolution_backward_weights_primitive_desc_create(&e->pd, engine, dnnl_convolution_direct,
+            m.src, m.w_any, NULL, m.dst, m.strides, m.dilates, m.pad_l, m.pad_r, fwd, NULL));
+        e->md[0] = m.src; e->md[1] = m.dst;
+        if ((rc = setup_weights(e, m.w_user, dnnl_query_diff_weights_md, 1))) return rc;
     }
     if (fwd) dnnl_primitive_desc_destroy(fwd);
+    dnnl_memory_desc_destroy(m.w_any);
     CHECK(dnnl_primitive_create(&e->prim, e->pd));
     publish(e);
     *out = e;
@@ -224,30 +220,28 @@ static int conv_run(const gesso_conv_desc *d, int kind, const float *a, const fl
     int rc = ensure_engine();
     if (!rc) rc = conv_entry(d, kind, &e);
     if (rc) { pthread_mutex_unlock(&lock); return rc; }
-    conv_mds m;
-    conv_make_mds(d, &m);
     dnnl_memory_t ma = NULL, mb = NULL, mc = NULL;
     dnnl_exec_arg_t args[3];
     if (kind == K_CONV_FWD || kind == K_CONV_BWD_DATA) {
         const void *w;
         if ((rc = weights_for(e, b, version, &w))) goto done;
-        if ((rc = wrap(&ma, kind == K_CONV_FWD ? &m.src : &m.dst, a))) goto done;
-        if ((rc = wrap(&mb, &e->prim_w_md, w))) goto done;
-        if ((rc = wrap(&mc, kind == K_CONV_FWD ? &m.dst : &m.src, c))) goto done;
+        if ((rc = wrap(&ma, e->md[0], a))) goto done;
+        if ((rc = wrap(&mb, e->prim_w_md, w))) goto done;
+        if ((rc = wrap(&mc, e->md[2], c))) goto done;
         args[0] = (dnnl_exec_arg_t){kind == K_CONV_FWD ? DNNL_ARG_SRC : DNNL_ARG_DIFF_DST, ma};
         args[1] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, mb};
         args[2] = (dnnl_exec_arg_t){kind == K_CONV_FWD ? DNNL_ARG_DST : DNNL_ARG_DIFF_SRC, mc};
         rc = execute(e->prim, 3, args);
     } else {
         void *dw = e->w_reorder ? e->w_buffer : (void *)c;
-        if ((rc = wrap(&ma, &m.src, a))) goto done;
-        if ((rc = wrap(&mb, &m.dst, b))) goto done;
-        if ((rc = wrap(&mc, &e->prim_w_md, dw))) goto done;
+        if ((rc = wrap(&ma, e->md[0], a))) goto done;
+        if ((rc = wrap(&mb, e->md[1], b))) goto done;
+        if ((rc = wrap(&mc, e->prim_w_md, dw))) goto done;
         args[0] = (dnnl_exec_arg_t){DNNL_ARG_SRC, ma};
         args[1] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, mb};
         args[2] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_WEIGHTS, mc};
         rc = execute(e->prim, 3, args);
-        if (!rc && e->w_reorder) rc = run_reorder(e->w_reorder, &e->prim_w_md, dw, &e->user_w_md, c);
+        if (!rc && e->w_reorder) rc = run_reorder(e->w_reorder, e->prim_w_md, dw, e->user_w_md, c);
     }
 done:
     if (ma) dnnl_memory_destroy(ma);
@@ -277,8 +271,8 @@ typedef struct {
 static int pool_make_mds(const gesso_pool_desc *d, pool_mds *m) {
     dnnl_dims_t sd = {d->batch, d->channels, d->in_h, d->in_w};
     dnnl_dims_t dd = {d->batch, d->channels, d->out_h, d->out_w};
-    CHECK(dnnl_memory_desc_init_by_tag(&m->src, 4, sd, dnnl_f32, dnnl_nhwc));
-    CHECK(dnnl_memory_desc_init_by_tag(&m->dst, 4, dd, dnnl_f32, dnnl_nhwc));
+    CHECK(dnnl_memory_desc_create_with_tag(&m->src, 4, sd, dnnl_f32, dnnl_nhwc));
+    CHECK(dnnl_memory_desc_create_with_tag(&m->dst, 4, dd, dnnl_f32, dnnl_nhwc));
     m->strides[0] = d->stride_h; m->strides[1] = d->stride_w;
     m->kernel[0] = d->kernel_h; m->kernel[1] = d->kernel_w;
     m->dilation[0] = 0; m->dilation[1] = 0;
@@ -289,10 +283,8 @@ static int pool_make_mds(const gesso_pool_desc *d, pool_mds *m) {
 }
 
 static int pool_forward_pd(const pool_mds *m, dnnl_prop_kind_t prop, dnnl_primitive_desc_t *pd) {
-    dnnl_pooling_v2_desc_t pdsc;
-    CHECK(dnnl_pooling_v2_forward_desc_init(&pdsc, prop, m->alg, &m->src, &m->dst, m->strides, m->kernel,
-                                            m->dilation, m->pad_l, m->pad_r));
-    CHECK(dnnl_primitive_desc_create(pd, &pdsc, NULL, engine, NULL));
+    CHECK(dnnl_pooling_forward_primitive_desc_create(pd, engine, prop, m->alg, m->src, m->dst, m->strides,
+                                                     m->kernel, m->dilation, m->pad_l, m->pad_r, NULL));
     return 0;
 }
 
@@ -307,14 +299,14 @@ static int pool_entry(const gesso_pool_desc *d, int kind, entry **out) {
     if (kind == K_POOL_BWD) {
         dnnl_primitive_desc_t fwd;
         if ((rc = pool_forward_pd(&m, dnnl_forward_training, &fwd))) return rc;
-        dnnl_pooling_v2_desc_t pdsc;
-        CHECK(dnnl_pooling_v2_backward_desc_init(&pdsc, m.alg, &m.src, &m.dst, m.strides, m.kernel,
-                                                 m.dilation, m.pad_l, m.pad_r));
-        CHECK(dnnl_primitive_desc_create(&e->pd, &pdsc, NULL, engine, fwd));
+        CHECK(dnnl_pooling_backward_primitive_desc_create(&e->pd, engine, m.alg, m.src, m.dst, m.strides,
+                                                          m.kernel, m.dilation, m.pad_l, m.pad_r, fwd, NULL));
         dnnl_primitive_desc_destroy(fwd);
+        e->md[0] = m.dst; e->md[2] = m.src;
     } else {
         rc = pool_forward_pd(&m, kind == K_POOL_FWD_TRAIN ? dnnl_forward_training : dnnl_forward_inference, &e->pd);
         if (rc) return rc;
+        e->md[0] = m.src; e->md[2] = m.dst;
     }
     CHECK(dnnl_primitive_create(&e->prim, e->pd));
     publish(e);
@@ -328,7 +320,7 @@ size_t gesso_pool_workspace_size(const gesso_pool_desc *d) {
     entry *e = NULL;
     size_t size = 0;
     if (!ensure_engine() && !pool_entry(d, K_POOL_FWD_TRAIN, &e)) {
-        const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(e->pd, dnnl_query_workspace_md, 0);
+        const_dnnl_memory_desc_t ws = dnnl_primitive_desc_query_md(e->pd, dnnl_query_workspace_md, 0);
         size = ws ? dnnl_memory_desc_get_size(ws) : 0;
     }
     pthread_mutex_unlock(&lock);
@@ -341,19 +333,17 @@ static int pool_run(const gesso_pool_desc *d, int kind, const float *in, float *
     int rc = ensure_engine();
     if (!rc) rc = pool_entry(d, kind, &e);
     if (rc) { pthread_mutex_unlock(&lock); return rc; }
-    pool_mds m;
-    pool_make_mds(d, &m);
     dnnl_memory_t mi = NULL, mo = NULL, mw = NULL;
     dnnl_exec_arg_t args[3];
     int n = 2;
     int backward = kind == K_POOL_BWD;
-    if ((rc = wrap(&mi, backward ? &m.dst : &m.src, in))) goto done;
-    if ((rc = wrap(&mo, backward ? &m.src : &m.dst, out))) goto done;
+    if ((rc = wrap(&mi, e->md[0], in))) goto done;
+    if ((rc = wrap(&mo, e->md[2], out))) goto done;
     args[0] = (dnnl_exec_arg_t){backward ? DNNL_ARG_DIFF_DST : DNNL_ARG_SRC, mi};
     args[1] = (dnnl_exec_arg_t){backward ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, mo};
     if (ws) {
-        const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(e->pd, dnnl_query_workspace_md, 0);
-        if (wmd && wmd->ndims > 0) {
+        const_dnnl_memory_desc_t wmd = dnnl_primitive_desc_query_md(e->pd, dnnl_query_workspace_md, 0);
+        if (wmd && dnnl_memory_desc_get_size(wmd) > 0) {
             if ((rc = wrap(&mw, wmd, ws))) goto done;
             args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WORKSPACE, mw};
         }
@@ -381,21 +371,16 @@ int gesso_matmul(const gesso_matmul_desc *d, const float *a, const float *b, flo
     pthread_mutex_lock(&lock);
     int rc = ensure_engine();
     if (rc) { pthread_mutex_unlock(&lock); return rc; }
-    dnnl_memory_desc_t ma_md, mb_md, mc_md;
-    dnnl_dims_t ad = {d->m, d->k}, bd = {d->k, d->n}, cd = {d->m, d->n};
-    dnnl_dims_t as = {d->a_row_stride, d->a_col_stride}, bs = {d->b_row_stride, d->b_col_stride};
-    dnnl_memory_desc_init_by_strides(&ma_md, 2, ad, dnnl_f32, as);
-    dnnl_memory_desc_init_by_strides(&mb_md, 2, bd, dnnl_f32, bs);
-    dnnl_memory_desc_init_by_tag(&mc_md, 2, cd, dnnl_f32, dnnl_ab);
     entry *e = find(K_MATMUL, d, sizeof *d);
     if (!e) {
-        dnnl_matmul_desc_t md;
-        dnnl_status_t s = dnnl_matmul_desc_init(&md, &ma_md, &mb_md, NULL, &mc_md);
-        if (s == dnnl_success) {
-            e = insert(K_MATMUL, d, sizeof *d);
-            if (!e) s = dnnl_out_of_memory;
-        }
-        if (s == dnnl_success) s = dnnl_primitive_desc_create(&e->pd, &md, NULL, engine, NULL);
+        dnnl_dims_t ad = {d->m, d->k}, bd = {d->k, d->n}, cd = {d->m, d->n};
+        dnnl_dims_t as = {d->a_row_stride, d->a_col_stride}, bs = {d->b_row_stride, d->b_col_stride};
+        dnnl_status_t s = dnnl_out_of_memory;
+        e = insert(K_MATMUL, d, sizeof *d);
+        if (e) s = dnnl_memory_desc_create_with_strides(&e->md[0], 2, ad, dnnl_f32, as);
+        if (s == dnnl_success) s = dnnl_memory_desc_create_with_strides(&e->md[1], 2, bd, dnnl_f32, bs);
+        if (s == dnnl_success) s = dnnl_memory_desc_create_with_tag(&e->md[2], 2, cd, dnnl_f32, dnnl_ab);
+        if (s == dnnl_success) s = dnnl_matmul_primitive_desc_create(&e->pd, engine, e->md[0], e->md[1], NULL, e->md[2], NULL);
         if (s == dnnl_success) s = dnnl_primitive_create(&e->prim, e->pd);
         if (s == dnnl_success) publish(e);
         if (s != dnnl_success) {
@@ -405,7 +390,7 @@ int gesso_matmul(const gesso_matmul_desc *d, const float *a, const float *b, flo
         }
     }
     dnnl_memory_t ma = NULL, mb = NULL, mc = NULL;
-    if (!(rc = wrap(&ma, &ma_md, a)) && !(rc = wrap(&mb, &mb_md, b)) && !(rc = wrap(&mc, &mc_md, c))) {
+    if (!(rc = wrap(&ma, e->md[0], a)) && !(rc = wrap(&mb, e->md[1], b)) && !(rc = wrap(&mc, e->md[2], c))) {
         dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}};
         rc = execute(e->prim, 3, args);
     }

@@ -4,8 +4,12 @@ import Dispatch
 /// memory-bound loop over fewer elements is done before a second core could help.
 public let parallelThreshold = 1 << 16
 
-/// Cores available to Gesso's own loops (oneDNN manages its own threads).
-public let coreCount = max(1, System.activeProcessorCount)
+/// Threads for Gesso's own loops: the online cores, or `GESSO_KERNEL_THREADS` when set (oneDNN manages its own
+/// threads, through OpenMP: `OMP_NUM_THREADS`).
+public let coreCount: Int = {
+    if let v = getenv("GESSO_KERNEL_THREADS"), let n = Int(String(cString: v)), n >= 1 { return n }
+    return max(1, System.activeProcessorCount)
+}()
 
 enum System {
     static var activeProcessorCount: Int {
