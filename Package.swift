@@ -33,6 +33,8 @@ let package = Package(
         ),
         .testTarget(name: "GessoKernelsTests", dependencies: ["GessoKernels"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], exclude: ["Fixtures"]),
+        // Runs the built `gesso` binary; depends on the executable so that it is built first.
+        .testTarget(name: "GessoCLITests", dependencies: ["GessoCLI"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -117,7 +117,8 @@ struct BenchCase {
         }
     }
 
-    /// A whole training step of the lecture network: forward, MSE against a target, backward, SGD update.
+    /// A whole training step of the lecture network: forward, MSE against a target, backward, SGD update in place
+    /// (as torch.optim.SGD does).
     static let lectureStep = BenchCase(name: "lecture.step", shape: "32x80x80x4 -> 32x2", flops: 0) {
         var g = RandomGenerator(seed: 5)
         var network = LectureNetwork(actions: 2, seed: 5)
@@ -128,11 +129,7 @@ struct BenchCase {
                 let net = LectureNetwork(parameters: Dictionary(uniqueKeysWithValues: zip(names, p)))
                 return losses.meanSquaredError(predictions: net(s), labels: target)
             }
-            withoutGradients {
-                for (name, grad) in zip(names, grads) {
-                    network.parameters[name] = network.parameters[name]! - grad * 1e-3
-                }
-            }
+            for (name, grad) in zip(names, grads) { network.parameters[name]!.addScaled(grad, by: -1e-3) }
         }
     }
 

@@ -55,7 +55,7 @@ public struct PoolGeometry: Hashable, Sendable, CustomStringConvertible {
 /// Pooling forward with Gesso's own NHWC kernels (samples split across cores). `workspace`
 /// (`workspaceByteCount` bytes) receives each max's window position for the backward pass; nil for inference.
 ///
-/// Why not oneDNN: oneDNN 2.6 picks its `jit:avx2` pooling on this machine and runs the lecture's first pool
+/// Why not oneDNN: oneDNN 2.6 picked its `jit:avx2` pooling on this machine and ran the lecture's first pool
 /// (32x80x80x32, fwd + bwd) in 24 ms, PyTorch in 6.7 ms; these loops take about 5 ms (docs/benchmarks.md).
 /// oneDNN's path stays available as `dnnlPoolForward` for comparison.
 public func poolForward(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,

@@ -181,3 +181,13 @@ extension Tensor {
     public func leakyRelu(alpha: Float = 0.2) -> Tensor { unary(.leakyRelu, alpha: alpha) }
     public func elu(alpha: Float = 1) -> Tensor { unary(.elu, alpha: alpha) }
 }
+
+extension Tensor {
+    /// In place: `self += scale * other` (same shapes), one pass over memory, outside the tape. For optimizer
+    /// updates: `weights.addScaled(gradient, by: -learningRate)`. Copies first if the buffer is shared.
+    public mutating func addScaled(_ other: Tensor, by scale: Float) {
+        precondition(shape == other.shape, "addScaled: shapes \(describe(shape)) and \(describe(other.shape)) differ")
+        let source = other.pointer, n = count
+        withUnsafeMutableBufferPointer { b in axpy(scale, source, b.baseAddress!, count: n) }
+    }
+}

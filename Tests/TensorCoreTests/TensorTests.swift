@@ -121,3 +121,14 @@ struct AutodiffTests {
         #expect(live.last! <= early + 50, "live buffers grew from \(early) to \(live.last!)")
     }
 }
+
+struct InPlaceUpdateTests {
+    @Test func addScaledUpdatesInPlaceAndRespectsCopies() {
+        var w = Tensor([1, 2, 3])
+        let copy = w
+        w.addScaled(Tensor([10, 10, 10]), by: -0.5)
+        #expect(w.scalars == [-4, -3, -2])
+        #expect(copy.scalars == [1, 2, 3])  // copy-on-write: the other value is untouched
+        #expect(!w.requiringGradient().detached().isTracked)
+    }
+}
