@@ -10,7 +10,7 @@ let oneDNN = Context.packageDirectory + "/.deps/onednn"
 let package = Package(
     name: "Gesso",
     products: [
-        .library(name: "Gesso", targets: ["TensorCore"]),
+        .library(name: "Gesso", targets: ["TensorCore", "GessoNN", "GessoOptim", "GessoImages", "GessoData", "GessoModels"]),
         .executable(name: "gesso", targets: ["GessoCLI"]),
     ],
     dependencies: [
@@ -27,12 +27,29 @@ let package = Package(
         ),
         .target(name: "GessoKernels", dependencies: ["CGessoKernels"]),
         .target(name: "TensorCore", dependencies: ["GessoKernels"]),
+        // Layers, initialisers, checkpoints <- optimizers <- models and trainers.
+        .target(name: "GessoNN", dependencies: ["TensorCore"]),
+        .target(name: "GessoOptim", dependencies: ["GessoNN"]),
+        .target(name: "GessoModels", dependencies: ["GessoNN", "GessoOptim"]),
+        // Image files and data sets sit beside the core: they import nothing above TensorCore.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "GessoImages", dependencies: ["TensorCore", "CPNG", "CTurboJPEG"]),
+        .target(name: "GessoData", dependencies: ["TensorCore", "GessoImages", "CZlib"],
+                resources: [.copy("Resources")]),
         .executableTarget(
             name: "GessoCLI",
-            dependencies: ["TensorCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TensorCore", "GessoNN", "GessoOptim", "GessoModels", "GessoImages", "GessoData",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GessoKernelsTests", dependencies: ["GessoKernels"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "GessoNNTests", dependencies: ["GessoNN", "GessoOptim"], exclude: ["Fixtures"]),
+        .testTarget(name: "GessoImagesTests", dependencies: ["GessoImages"], exclude: ["Fixtures"]),
+        .testTarget(name: "GessoDataTests", dependencies: ["GessoData"]),
+        .testTarget(name: "GessoModelsTests", dependencies: ["GessoModels", "GessoData"]),
         // Runs the built `gesso` binary; depends on the executable so that it is built first.
         .testTarget(name: "GessoCLITests", dependencies: ["GessoCLI"]),
     ],

