@@ -21,8 +21,9 @@ let package = Package(
             name: "CGessoKernels",
             cSettings: [.unsafeFlags(["-I" + oneDNN + "/include"])],
             linkerSettings: [
-                .unsafeFlags(["-L" + oneDNN + "/lib", "-Xlinker", "-rpath", "-Xlinker", oneDNN + "/lib"]),
-                .linkedLibrary("dnnl"), .linkedLibrary("m"),
+                // By file, not -ldnnl: a system oneDNN 2.x (Debian's libdnnl-dev) must not be picked up instead.
+                .unsafeFlags(["-Xlinker", oneDNN + "/lib/libdnnl.so.3", "-Xlinker", "-rpath", "-Xlinker", oneDNN + "/lib"]),
+                .linkedLibrary("m"),
             ]
         ),
         .target(name: "GessoKernels", dependencies: ["CGessoKernels"]),
