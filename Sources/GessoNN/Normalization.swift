@@ -1,0 +1,37 @@
+/// Batch normalisation over the last axis (channels): batch statistics in training, with running averages kept
+/// for inference (`running = momentum * running + (1 - momentum) * batch`, Keras' convention).
+public struct BatchNorm: Layer {
+    public var parameters: [String: Tensor]
+    public var buffers: [String: Tensor]
+    public let momentum: Float, epsilon: Float
+
+    public init(channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
+        parameters = ["gamma": Tensor.ones([channels]), "beta": Tensor.zeros([channels])]
+        buffers = ["runningMean": Tensor.zeros([channels]), "runningVariance": Tensor.ones([channels])]
+        self.momentum = momentum; self.epsilon = epsilon
+    }
+
+    public mutating func callAsFunction(_ input: Tensor, context: inout LayerContext) -> Tensor {
+        if context.training {
+            let r = nn.batchNormTraining(input, scale: parameters["gamma"]!, offset: parameters["beta"]!, epsilon: epsilon)
+            nn.updateRunningAverage(&buffers["runningMean"]!, r.mean, momentum: momentum)
+            nn.updateRunningAverage(&buffers["runningVariance"]!, r.variance, momentum: momentum)
+            return r.y
+        }
+        return nn.batchNormalization(input, mean: buffers["runningMean"]!, variance: buffers["runningVariance"]!,
+                                     offset: parameters["beta"]!, scale: parameters["gamma"]!, varianceEpsilon: epsilon)
+    }
+}
+
+/// Instance normalisation of NHWC images: statistics over height and width per sample and channel.
+public struct InstanceNorm: Layer {
+    public var parameters: [String: Tensor]
+    public let epsilon: Float
+    public init(channels: Int, epsilon: Float = 1e-5) {
+        parameters = ["gamma": Tensor.ones([channels]), "beta": Tensor.zeros([channels])]
+        self.epsilon = epsilon
+    }
+    public mutating func callAsFunction(_ input: Tensor, context: inout LayerContext) -> Tensor {
+        nn.instanceNorm(input, scale: parameters["gamma"]!, offset: parameters["beta"]!, epsilon: epsilon)
+    }
+}
