@@ -1,0 +1,246 @@
+import ArgumentParser
+import Foundation
+import GessoData
+import GessoImages
+import GessoModels
+import GessoNN
+import GessoOptim
+
+/// `gesso train ...`
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train models on your images.",
+                                                    subcommands: [TrainClassifier.self])
+}
+
+/// The options of a classifier run, as written into the run folder (and read back by --resume and predict).
+struct ClassifierOptions: Codable, Equatable {
+    var data: String
+    var model: String
+    var epochs: Int
+    var batchSize: Int
+    var imageSize: Int
+    var channels: Int
+    var seed: UInt64
+    var optimizer: String
+    var learningRate: Float
+    var validationFraction: Double
+    var limit: Int?
+    var classNames: [String]
+
+    static let defaults = ClassifierOptions(data: "", model: "small-cnn", epochs: 5, batchSize: 64, imageSize: 0, channels: 0,
+                                            seed: 1, optimizer: "adam", learningRate: 1e-3, validationFraction: 0.1,
+                                            limit: nil, classNames: [])
+
+    /// "name = value" lines, non-defaults marked with "*".
+    var text: String {
+        let mirror = Mirror(reflecting: self), base = Mirror(reflecting: Self.defaults)
+        let defaults = Dictionary(uniqueKeysWithValues: base.children.map { ($0.label!, "\($0.value)") })
+        return mirror.children.map { c in
+            let v = "\(c.value)"
+            return "\(c.label!) = \(v)\(defaults[c.label!] == v ? "" : "   *")"
+        }.joined(separator: "\n") + "\n(* = not the default)\n"
+    }
+}
+
+struct TrainClassifier: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classifier",
+        abstract: "Train an image classifier on a folder of images (one sub-folder per class) or a built-in data set.",
+        discussion: """
+        Examples:
+          gesso train classifier --data ~/Pictures/leaves --out runs/leaves
+          gesso train classifier --data fashion-mnist --epochs 5 --out runs/fashion
+          gesso train classifier --resume --out runs/fashion      (continue a stopped run)
+        Ctrl-C saves a checkpoint and stops; --resume continues from it.
+        """)
+
+    @Option(help: "A folder with one sub-folder per class, or fashion-mnist, mnist or digits.") var data: String?
+    @Option(help: "lecture (the lecture's createNetwork) or small-cnn.") var model: String = ClassifierOptions.defaults.model
+    @Option(help: "Passes over the training images.") var epochs: Int = ClassifierOptions.defaults.epochs
+    @Option(help: "Images per training step.") var batchSize: Int = ClassifierOptions.defaults.batchSize
+    @Option(help: "Side of the square images the model sees (default: 28 for fashion-mnist and mnist, 8 for digits, 32 for folders).")
+    var imageSize: Int?
+    @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = ClassifierOptions.defaults.seed
+    @Option(help: "adam, sgd, momentum or rmsprop.") var optimizer: String = ClassifierOptions.defaults.optimizer
+    @Option(help: "Learning rate.") var learningRate: Float = ClassifierOptions.defaults.learningRate
+    @Option(help: "Share of a folder's images kept for validation (built-in sets use their own test images).")
+    var validationFraction: Double = ClassifierOptions.defaults.validationFraction
+    @Option(help: "Use only the first N training images (quick trials).") var limit: Int?
+    @Option(help: "The run folder: options, metrics, pictures and checkpoints go here.") var out: String
+    @Flag(help: "Continue the run in --out from its last checkpoint.") var resume = false
+
+    func validate() throws {
+        if !resume && data == nil { throw ValidationError("--data is required (a folder, fashion-mnist, mnist or digits)") }
+        if ClassifierArchitecture(rawValue: model) == nil {
+            throw ValidationError("--model must be one of \(ClassifierArchitecture.allCases.map(\.rawValue).joined(separator: ", ")), got \(model)")
+        }
+        if OptimizerChoice(rawValue: optimizer) == nil {
+            throw ValidationError("--optimizer must be one of \(OptimizerChoice.allCases.map(\.rawValue).joined(separator: ", ")), got \(optimizer)")
+        }
+        guard epochs >= 1, batchSize >= 1, learningRate > 0, learningRate.isFinite else {
+            throw ValidationError("--epochs and --batch-size must be at least 1 and --learning-rate positive")
+        }
+        if let s = imageSize, !(4...512).contains(s) { throw ValidationError("--image-size must be between 4 and 512, got \(s)") }
+        guard validationFraction > 0 && validationFraction < 0.9 else {
+            throw ValidationError("--validation-fraction must be between 0 and 0.9, got \(validationFraction)")
+        }
+        if let l = limit, l < 2 { throw ValidationError("--limit must be at least 2") }
+    }
+
+    func run() throws {
+        do { try train() } catch let e as DataError { fail(e.description) } catch let e as CheckpointError {
+            fail(e.description)
+        } catch let e as ImageError { fail(e.description) }
+    }
+
+    func train() throws {
+        let runFolder = URL(fileURLWithPath: out)
+        let optionsURL = runFolder.appendingPathComponent("options.json")
+        var options: ClassifierOptions
+        if resume {
+            guard let saved = try? JSONDecoder().decode(ClassifierOptions.self, from: Data(contentsOf: optionsURL)) else {
+                fail("\(optionsURL.path) is missing or damaged: --resume needs the run folder of an earlier `gesso train classifier`")
+            }
+            options = saved
+            options.epochs = max(saved.epochs, epochs == ClassifierOptions.defaults.epochs ? saved.epochs : epochs)
+        } else {
+            options = ClassifierOptions(data: data!, model: model, epochs: epochs, batchSize: batchSize, imageSize: imageSize ?? 0,
+                                        channels: 0, seed: seed, optimizer: optimizer, learningRate: learningRate,
+                                        validationFraction: validationFraction, limit: limit, classNames: [])
+        }
+
+        // Data: [N, S, S, C] in [0, 1].
+        let (train, validation) = try loadData(&options)
+        print("Training on \(train.count) images, validating on \(validation.count): \(options.classNames.count) classes " +
+              "(\(options.classNames.prefix(10).joined(separator: ", "))\(options.classNames.count > 10 ? ", ..." : "")), " +
+              "\(options.imageSize)x\(options.imageSize)x\(options.channels)")
+
+        let architecture = ClassifierArchitecture(rawValue: options.model)!
+        let classes = options.classNames.count
+        var trainer = ClassifierTrainer(
+            model: architecture.make(imageSize: options.imageSize, channels: options.channels, classes: classes, seed: options.seed),
+            optimizer: OptimizerChoice(rawValue: options.optimizer)!.make(learningRate: options.learningRate),
+            classes: classes, seed: options.seed)
+        let checkpointURL = runFolder.appendingPathComponent("checkpoint.safetensors")
+        var startEpoch = 0, startBatch = 0
+        var history = MetricsLog(url: runFolder.appendingPathComponent("metrics.csv"))
+        if resume {
+            let info = try TrainingCheckpoint.restore(&trainer, from: checkpointURL)
+            startEpoch = info.epoch
+            startBatch = Int(info.config["position.batch"] ?? "0") ?? 0
+            try history.load()
+            print("Resuming \(runFolder.path) at epoch \(startEpoch + 1), step \(trainer.step)")
+        } else {
+            try prepareRunFolder(runFolder, options: options)
+        }
+        try write(Data((try JSONEncoder.pretty.encode(options))), to: optionsURL)
+        try write(Data(options.text.utf8), to: runFolder.appendingPathComponent("options.txt"))
+        print("Model \(options.model): \(trainer.model.parameterCount) parameters. Run folder: \(runFolder.path)")
+
+        StopRequest.install()
+        let config = ["model": options.model, "data": options.data]
+        for epoch in startEpoch..<options.epochs {
+            let batches = Batches(train, batchSize: options.batchSize, shuffle: true, seed: options.seed, epoch: epoch)
+            var bar = ProgressBar(total: batches.count, label: "epoch \(epoch + 1)/\(options.epochs)")
+            var lossSum: Double = 0, correct = 0, seen = 0
+            let epochStart = Date()
+            for b in startBatch..<batches.count {
+                let batch = batches[b]
+                let r = trainer.trainStep(images: batch.images, labels: batch.labels)
+                guard r.loss.isFinite else {
+                    fail("the loss became \(r.loss) at step \(trainer.step): training diverged. Try a smaller --learning-rate " +
+                         "(now \(options.learningRate)); the last good checkpoint is \(checkpointURL.path)")
+                }
+                lossSum += Double(r.loss) * Double(r.count); correct += r.correct; seen += r.count
+                let rate = Double(seen) / max(Date().timeIntervalSince(epochStart), 1e-9)
+                bar.update(b + 1, String(format: "loss %.4f acc %.1f%% %.0f img/s", lossSum / Double(seen),
+                                         100 * Double(correct) / Double(seen), rate))
+                if StopRequest.requested != 0 {
+                    bar.finish()
+                    try TrainingCheckpoint.write(trainer, epoch: epoch, config: config.merging(["position.batch": String(b + 1)]) { $1 },
+                                                 to: checkpointURL)
+                    print("Stopped: saved \(checkpointURL.path). Continue with: gesso train classifier --resume --out \(out)")
+                    return
+                }
+            }
+            bar.finish()
+            startBatch = 0
+            let seconds = Date().timeIntervalSince(epochStart)
+            let eval = trainer.evaluate(images: validation.images, labels: validation.labels)
+            history.append(epoch: epoch + 1, step: trainer.step, trainLoss: lossSum / Double(max(seen, 1)),
+                           trainAccuracy: Double(correct) / Double(max(seen, 1)), validationLoss: Double(eval.loss),
+                           validationAccuracy: Double(eval.accuracy), seconds: seconds,
+                           imagesPerSecond: Double(seen) / max(seconds, 1e-9), learningRate: Double(trainer.optimizer.learningRate))
+            print(String(format: "epoch %d: train loss %.4f, validation loss %.4f, validation accuracy %.2f%% (%.0f s)",
+                         epoch + 1, lossSum / Double(max(seen, 1)), eval.loss, 100 * eval.accuracy, seconds))
+            try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config, to: checkpointURL)
+            if eval.accuracy >= Float(history.bestValidationAccuracy(excludingLast: true) ?? -1) {
+                try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config,
+                                             to: runFolder.appendingPathComponent("best.safetensors"))
+            }
+            try history.save()
+            try RunPictures.write(history: history, evaluation: eval, validation: validation, classNames: options.classNames,
+                                  to: runFolder)
+        }
+        print("Done. See \(runFolder.path): metrics.csv, loss.png, accuracy.png, confusion.png, validation.png; " +
+              "predict with: gesso predict --run \(out) IMAGE...")
+    }
+
+    /// Loads the training and validation images and fills in the data-dependent options.
+    func loadData(_ options: inout ClassifierOptions) throws -> (LabeledImages, LabeledImages) {
+        var train: LabeledImages, validation: LabeledImages
+        switch options.data {
+        case "fashion-mnist":
+            train = try BuiltinData.fashionMNIST(train: true, limit: options.limit)
+            validation = try BuiltinData.fashionMNIST(train: false)
+        case "mnist":
+            (train, validation) = DataSplit.stratified(try BuiltinData.mnist5k(), validationFraction: options.validationFraction,
+                                                       seed: options.seed)
+        case "digits":
+            (train, validation) = DataSplit.stratified(try BuiltinData.digits(), validationFraction: options.validationFraction,
+                                                       seed: options.seed)
+        default:
+            let folder = URL(fileURLWithPath: (options.data as NSString).expandingTildeInPath)
+            print("Checking \(folder.path) ...")
+            let report = try ImageFolder.check(folder)
+            print(report.description)
+            guard report.isUsable else { fail("\(folder.path) cannot be used for training yet: see the problems above.") }
+            if options.imageSize == 0 { options.imageSize = 32 }
+            if options.channels == 0 { options.channels = report.suggestedChannels }
+            let all = try ImageFolder.load(report, imageSize: options.imageSize, channels: options.channels)
+            (train, validation) = DataSplit.stratified(all, validationFraction: options.validationFraction, seed: options.seed)
+        }
+        let native = train.imageShape
+        if options.imageSize == 0 { options.imageSize = native[0] }
+        if options.channels == 0 { options.channels = native[2] }
+        if native[0] != options.imageSize {
+            train.images = train.images.resized(to: [options.imageSize, options.imageSize], method: .bilinear)
+            validation.images = validation.images.resized(to: [options.imageSize, options.imageSize], method: .bilinear)
+        }
+        if let l = options.limit, l < train.count { train = train[Array(0..<l)] }
+        options.classNames = train.classNames
+        return (train, validation)
+    }
+
+    func prepareRunFolder(_ folder: URL, options: ClassifierOptions) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: folder.appendingPathComponent("checkpoint.safetensors").path) {
+            fail("\(folder.path) already holds a run. Continue it with --resume, or choose another --out.")
+        }
+        do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            fail("cannot create the run folder \(folder.path): \(error.localizedDescription)")
+        }
+        try write(Data(options.classNames.joined(separator: "\n").utf8 + [10]), to: folder.appendingPathComponent("classes.txt"))
+    }
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}
+
+/// Writes a file atomically (temporary file, then rename), as every output of a run is written.
+func write(_ data: Data, to url: URL) throws { try AtomicFile.write(data, to: url) }
