@@ -238,7 +238,9 @@ public enum ImageFolder {
         return LabeledImages(images: images, labels: labels, classNames: report.classNames, sources: urls.map(\.path))
     }
 
-    /// `image` converted to `channels`, its shorter side resized to `size`, then the middle `size` x `size` kept.
+    /// One image as `load` prepares it (use it for an image to predict on): converted to `channels` (1 or 3), its
+    /// shorter side resized to `size` (area filter when shrinking, bilinear when enlarging), then the middle
+    /// `size` x `size` kept.
     public static func prepared(_ image: Image, size: Int, channels: Int) -> Image {
         let image = image.converted(toChannels: channels)
         let scale = Double(size) / Double(min(image.width, image.height))

@@ -1,1 +1,0 @@
-// Data sets (see DataSet.swift).
