@@ -19,11 +19,12 @@ let package = Package(
     targets: [
         .target(
             name: "CGessoKernels",
-            cSettings: [.unsafeFlags(["-I" + oneDNN + "/include"])],
+            // OpenMP through GNU libgomp, the runtime oneDNN's build uses: one thread team for everything.
+            cSettings: [.unsafeFlags(["-I" + oneDNN + "/include", "-fopenmp=libgomp"])],
             linkerSettings: [
                 // By file, not -ldnnl: a system oneDNN 2.x (Debian's libdnnl-dev) must not be picked up instead.
                 .unsafeFlags(["-Xlinker", oneDNN + "/lib/libdnnl.so.3", "-Xlinker", "-rpath", "-Xlinker", oneDNN + "/lib"]),
-                .linkedLibrary("m"),
+                .linkedLibrary("m"), .linkedLibrary("gomp"),
             ]
         ),
         .target(name: "GessoKernels", dependencies: ["CGessoKernels"]),

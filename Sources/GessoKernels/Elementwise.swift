@@ -107,3 +107,27 @@ public func columnMoments(_ x: UnsafePointer<Float>, rows: Int, cols: Int, mean:
                           variance: UnsafeMutablePointer<Float>) {
     gesso_column_moments(x, Int64(rows), Int64(cols), mean, variance)
 }
+
+/// y[r, c] = x[r, c] * scale[c] + shift[c], rows split across cores.
+public func scaleShiftRows(_ x: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                           _ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    parallelChunks(rows, threshold: max(1, parallelThreshold / max(cols, 1))) { s, e in
+        gesso_scale_shift_rows(x + s * cols, scale, shift, y + s * cols, Int64(e - s), Int64(cols))
+    }
+}
+
+/// The two per-column sums of a normalisation's backward pass: sum(dy) and sum(dy * xhat).
+public func normalizationBackwardSums(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                      inverseStd: UnsafePointer<Float>, rows: Int, cols: Int,
+                                      sumDy: UnsafeMutablePointer<Double>, sumDyXhat: UnsafeMutablePointer<Double>) {
+    gesso_norm_backward_sums(x, dy, mean, inverseStd, Int64(rows), Int64(cols), sumDy, sumDyXhat)
+}
+
+/// dx = k1 * (dy - k2 - xhat * k3) per column, rows split across cores.
+public func normalizationBackwardInput(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                       inverseStd: UnsafePointer<Float>, k1: UnsafePointer<Float>, k2: UnsafePointer<Float>,
+                                       k3: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    parallelChunks(rows, threshold: max(1, parallelThreshold / max(cols, 1))) { s, e in
+        gesso_norm_backward_dx(x + s * cols, dy + s * cols, mean, inverseStd, k1, k2, k3, dx + s * cols, Int64(e - s), Int64(cols))
+    }
+}

@@ -1,3 +1,4 @@
+import CGessoKernels
 import Dispatch
 
 /// Elements below which a loop stays on the calling thread: fork/join costs about 0.25 us here, and a
@@ -28,17 +29,29 @@ private func sysconfNumProcessors() -> Int { sysconf(Int32(_SC_NPROCESSORS_ONLN)
 
 /// Runs `body(start, end)` over `0..<count` split into contiguous chunks, one per core, when `count` is at
 /// least `threshold`; otherwise runs `body(0, count)` on the caller.
-@inline(__always)
 public func parallelChunks(_ count: Int, threshold: Int = parallelThreshold, _ body: (Int, Int) -> Void) {
-    if count < threshold || coreCount == 1 {
+    if count < threshold || coreCount == 1 || count < 2 {
         body(0, count)
         return
     }
-    let chunks = coreCount
+    let chunks = min(coreCount, count)
     let per = (count + chunks - 1) / chunks
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        let start = c * per
-        let end = min(count, start + per)
-        if start < end { body(start, end) }
+    withoutActuallyEscaping(body) { body in
+        let job = ChunkJob(count: count, per: per, body: body)
+        withExtendedLifetime(job) {
+            gesso_parallel_chunks(Int64(chunks), { context, c in
+                let job = Unmanaged<ChunkJob>.fromOpaque(context!).takeUnretainedValue()
+                let start = Int(c) * job.per
+                let end = min(job.count, start + job.per)
+                if start < end { job.body(start, end) }
+            }, Unmanaged.passUnretained(job).toOpaque())
+        }
     }
+}
+
+/// What the OpenMP team needs to run one `parallelChunks` call.
+private final class ChunkJob {
+    let count: Int, per: Int
+    let body: (Int, Int) -> Void
+    init(count: Int, per: Int, body: @escaping (Int, Int) -> Void) { self.count = count; self.per = per; self.body = body }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GessoKernels
 
 /// TensorFlow's `tf.nn`, spelled so that the lecture's code translates line by line:
 ///
@@ -61,6 +62,17 @@ public enum nn {
     /// `tf.nn.batch_normalization` with given statistics (inference with running averages).
     public static func batchNormalization(_ x: Tensor, mean: Tensor, variance: Tensor, offset: Tensor?, scale: Tensor?,
                                           varianceEpsilon: Float) -> Tensor {
+        let channels = x.shape.last ?? 1
+        let perChannel = [mean, variance] + [offset, scale].compactMap { $0 }
+        if !([x] + perChannel).contains(where: \.isTracked) && perChannel.allSatisfy({ $0.shape == [channels] }) {
+            // Inference: one pass, y = x * (scale / sqrt(var + eps)) + (offset - mean * that).
+            let k = (scale ?? Tensor.ones([channels])) / (variance + varianceEpsilon).squareRoot()
+            let b = (offset ?? Tensor.zeros([channels])) - mean * k
+            var y = Tensor(uninitializedShape: x.shape)
+            scaleShiftRows(x.pointer, scale: k.pointer, shift: b.pointer, y.storage.pointer, rows: x.count / max(channels, 1),
+                           cols: channels)
+            return y
+        }
         var y = (x - mean) / (variance + varianceEpsilon).squareRoot()
         if let scale { y = y * scale }
         if let offset { y = y + offset }

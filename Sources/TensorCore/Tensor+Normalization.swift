@@ -16,60 +16,40 @@ extension Tensor {
         var mean = Tensor(uninitializedShape: [groups, channels]), variance = Tensor(uninitializedShape: [groups, channels])
         var y = Tensor(uninitializedShape: x.shape)
         let xp = x.pointer, yp = y.storage.pointer, gp = gamma.pointer, bp = beta.pointer
+        var inv = [Float](repeating: 0, count: groups * channels)
         for g in 0..<groups {
             let base = g * rows * channels
             columnMoments(xp + base, rows: rows, cols: channels, mean: mean.storage.pointer + g * channels,
                           variance: variance.storage.pointer + g * channels)
             var scale = [Float](repeating: 0, count: channels), shift = scale
             for c in 0..<channels {
-                let inv = 1 / (variance.storage.pointer[g * channels + c] + epsilon).squareRoot()
-                scale[c] = gp[c] * inv
+                inv[g * channels + c] = 1 / (variance.storage.pointer[g * channels + c] + epsilon).squareRoot()
+                scale[c] = gp[c] * inv[g * channels + c]
                 shift[c] = bp[c] - mean.storage.pointer[g * channels + c] * scale[c]
             }
-            parallelChunks(rows, threshold: Swift.max(1, parallelThreshold / channels)) { s, e in
-                for r in s..<e {
-                    let o = base + r * channels
-                    for c in 0..<channels { yp[o + c] = xp[o + c] * scale[c] + shift[c] }
-                }
-            }
+            scaleShiftRows(xp + base, scale: scale, shift: shift, yp + base, rows: rows, cols: channels)
         }
-        let stats = (mean, variance)
+        let stats = mean, inverseStd = inv
         let out = record(y, [x, gamma, beta]) { dy in
             var dx = Tensor(uninitializedShape: x.shape)
             var dgamma = [Double](repeating: 0, count: channels), dbeta = dgamma
-            let dyp = dy.pointer, dxp = dx.storage.pointer
+            var sumDy = [Double](repeating: 0, count: channels), sumDyXhat = sumDy
+            var k1 = [Float](repeating: 0, count: channels), k2 = k1, k3 = k1
             for g in 0..<groups {
-                let base = g * rows * channels
-                var sumDy = [Double](repeating: 0, count: channels), sumDyXhat = sumDy
-                var inv = [Float](repeating: 0, count: channels), mu = inv
-                for c in 0..<channels {
-                    mu[c] = stats.0.pointer[g * channels + c]
-                    inv[c] = 1 / (stats.1.pointer[g * channels + c] + epsilon).squareRoot()
-                }
-                for r in 0..<rows {
-                    let o = base + r * channels
+                let base = g * rows * channels, mu = stats.pointer + g * channels
+                inverseStd.withUnsafeBufferPointer { invp in
+                    let iv = invp.baseAddress! + g * channels
+                    normalizationBackwardSums(x: xp + base, dy: dy.pointer + base, mean: mu, inverseStd: iv, rows: rows,
+                                              cols: channels, sumDy: &sumDy, sumDyXhat: &sumDyXhat)
                     for c in 0..<channels {
-                        let d = Double(dyp[o + c])
-                        sumDy[c] += d
-                        sumDyXhat[c] += d * Double((xp[o + c] - mu[c]) * inv[c])
+                        dgamma[c] += sumDyXhat[c]; dbeta[c] += sumDy[c]
+                        // dx = gamma * inv / R * (R * dy - sum(dy) - xhat * sum(dy * xhat))
+                        k1[c] = gp[c] * iv[c]
+                        k2[c] = Float(sumDy[c] / Double(rows))
+                        k3[c] = Float(sumDyXhat[c] / Double(rows))
                     }
-                }
-                var k1 = [Float](repeating: 0, count: channels), k2 = k1, k3 = k1
-                for c in 0..<channels {
-                    dgamma[c] += sumDyXhat[c]; dbeta[c] += sumDy[c]
-                    // dx = gamma * inv / R * (R * dy - sum(dy) - xhat * sum(dy * xhat))
-                    k1[c] = gp[c] * inv[c]
-                    k2[c] = Float(sumDy[c] / Double(rows))
-                    k3[c] = Float(sumDyXhat[c] / Double(rows))
-                }
-                parallelChunks(rows, threshold: Swift.max(1, parallelThreshold / channels)) { s, e in
-                    for r in s..<e {
-                        let o = base + r * channels
-                        for c in 0..<channels {
-                            let xhat = (xp[o + c] - mu[c]) * inv[c]
-                            dxp[o + c] = k1[c] * (dyp[o + c] - k2[c] - xhat * k3[c])
-                        }
-                    }
+                    normalizationBackwardInput(x: xp + base, dy: dy.pointer + base, mean: mu, inverseStd: iv, k1: k1, k2: k2,
+                                               k3: k3, dx: dx.storage.pointer + base, rows: rows, cols: channels)
                 }
             }
             return [dx, Tensor(shape: [channels], scalars: dgamma.map(Float.init)),

@@ -77,3 +77,36 @@ void gesso_avg_pool_backward(const float *dy, float *dx, int64_t batch_begin, in
 }
 #endif
 #endif
+
+#ifndef GESSO_PARALLEL
+#define GESSO_PARALLEL
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// Runs fn(context, c) for c in 0..<chunks on the OpenMP team oneDNN also uses, so Gesso's own loops and
+/// oneDNN's never compete for cores (and the team's brief spin after a oneDNN call wakes it fast for ours).
+typedef void (*gesso_chunk_fn)(void *context, int64_t chunk);
+void gesso_parallel_chunks(int64_t chunks, gesso_chunk_fn fn, void *context);
+#ifdef __cplusplus
+}
+#endif
+#endif
+
+#ifndef GESSO_NORM_KERNELS
+#define GESSO_NORM_KERNELS
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// y[r, c] = x[r, c] * scale[c] + shift[c] (normalisation's affine step, one pass).
+void gesso_scale_shift_rows(const float *x, const float *scale, const float *shift, float *y, int64_t rows, int64_t cols);
+/// Per column over rows: sum_dy[c] = sum dy[r, c]; sum_dy_xhat[c] = sum dy[r, c] * (x[r, c] - mean[c]) * inv_std[c]
+/// (accumulated in double): the two sums of a normalisation's backward pass.
+void gesso_norm_backward_sums(const float *x, const float *dy, const float *mean, const float *inv_std, int64_t rows,
+                              int64_t cols, double *sum_dy, double *sum_dy_xhat);
+/// dx[r, c] = k1[c] * (dy[r, c] - k2[c] - (x[r, c] - mean[c]) * inv_std[c] * k3[c]).
+void gesso_norm_backward_dx(const float *x, const float *dy, const float *mean, const float *inv_std, const float *k1,
+                            const float *k2, const float *k3, float *dx, int64_t rows, int64_t cols);
+#ifdef __cplusplus
+}
+#endif
+#endif

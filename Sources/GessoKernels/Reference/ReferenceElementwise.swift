@@ -107,3 +107,34 @@ public func referenceColumnMoments(_ x: UnsafePointer<Float>, rows: Int, cols: I
         variance[c] = Float(v / Double(rows))
     }
 }
+
+public func referenceScaleShiftRows(_ x: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                                    _ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows { for c in 0..<cols { y[r * cols + c] = Float(Double(x[r * cols + c]) * Double(scale[c]) + Double(shift[c])) } }
+}
+
+public func referenceNormalizationBackwardSums(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                               inverseStd: UnsafePointer<Float>, rows: Int, cols: Int,
+                                               sumDy: UnsafeMutablePointer<Double>, sumDyXhat: UnsafeMutablePointer<Double>) {
+    for c in 0..<cols {
+        var a = 0.0, b = 0.0
+        for r in 0..<rows {
+            let g = Double(dy[r * cols + c])
+            a += g
+            b += g * (Double(x[r * cols + c]) - Double(mean[c])) * Double(inverseStd[c])
+        }
+        sumDy[c] = a; sumDyXhat[c] = b
+    }
+}
+
+public func referenceNormalizationBackwardInput(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                                inverseStd: UnsafePointer<Float>, k1: UnsafePointer<Float>,
+                                                k2: UnsafePointer<Float>, k3: UnsafePointer<Float>,
+                                                dx: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        for c in 0..<cols {
+            let xhat = (Double(x[r * cols + c]) - Double(mean[c])) * Double(inverseStd[c])
+            dx[r * cols + c] = Float(Double(k1[c]) * (Double(dy[r * cols + c]) - Double(k2[c]) - xhat * Double(k3[c])))
+        }
+    }
+}
