@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "GessoDataTests", dependencies: ["GessoData"]),
         .testTarget(name: "GessoModelsTests", dependencies: ["GessoModels", "GessoData"]),
         // Runs the built `gesso` binary; depends on the executable so that it is built first.
-        .testTarget(name: "GessoCLITests", dependencies: ["GessoCLI"]),
+        .testTarget(name: "GessoCLITests", dependencies: ["GessoCLI", "GessoImages"]),
     ],
     swiftLanguageModes: [.v5]
 )

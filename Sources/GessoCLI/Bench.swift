@@ -1,11 +1,48 @@
 import ArgumentParser
 import Foundation
+import GessoModels
 import TensorCore
 
 /// `gesso bench ops`: forward + backward time of the lecture network's and the DCGAN's layers.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (compare with bench/peers/torch_layers.py).", subcommands: [Ops.self])
+        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self])
+
+    struct Classifier: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Training throughput of a classifier on random 28x28x1 batches (compare with bench/peers/torch_small_cnn.py).")
+
+        @Option(help: "small-cnn or lecture.") var model = "small-cnn"
+        @Option(help: "Images per step.") var batchSize = 64
+        @Option(help: "Untimed steps first.") var warmup = 10
+        @Option(help: "Timed steps per measurement.") var steps = 200
+        @Option(help: "Measurements (the median is reported).") var repeats = 3
+
+        func validate() throws {
+            guard ClassifierArchitecture(rawValue: model) != nil else { throw ValidationError("--model must be small-cnn or lecture") }
+            guard batchSize >= 1, steps >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("sizes must be positive") }
+        }
+
+        func run() throws {
+            var g = RandomGenerator(seed: 1)
+            let images = Tensor.randomUniform([batchSize, 28, 28, 1], using: &g)
+            let labels = (0..<batchSize).map { _ in Int(g.next() % 10) }
+            var trainer = ClassifierTrainer(model: ClassifierArchitecture(rawValue: model)!.make(imageSize: 28, channels: 1, classes: 10, seed: 1),
+                                            optimizer: OptimizerChoice.adam.make(learningRate: 1e-3), classes: 10, seed: 1)
+            for _ in 0..<warmup { _ = trainer.trainStep(images: images, labels: labels) }
+            var rates: [Double] = []
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<steps { _ = trainer.trainStep(images: images, labels: labels) }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                rates.append(Double(steps * batchSize) / seconds)
+            }
+            rates.sort()
+            let median = rates[rates.count / 2]
+            print(String(format: "gesso %@: %.0f images/s (%.1f ms/step), median of %d", model, median,
+                         1000 * Double(batchSize) / median, repeats))
+        }
+    }
 
     struct Ops: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -44,6 +44,11 @@ enum StopRequest {
     nonisolated(unsafe) static var requested: sig_atomic_t = 0
 
     static func install() {
+        // A parent may have blocked or ignored SIGINT for its children (test runners do): take it back.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             if StopRequest.requested != 0 { _exit(130) }
             StopRequest.requested = 1

@@ -23,12 +23,14 @@ struct ClassifierOptions: Codable, Equatable {
     var seed: UInt64
     var optimizer: String
     var learningRate: Float
+    var schedule: String
     var validationFraction: Double
     var limit: Int?
     var classNames: [String]
 
     static let defaults = ClassifierOptions(data: "", model: "small-cnn", epochs: 5, batchSize: 64, imageSize: 0, channels: 0,
-                                            seed: 1, optimizer: "adam", learningRate: 1e-3, validationFraction: 0.1,
+                                            seed: 1, optimizer: "adam", learningRate: 1e-3, schedule: "constant",
+                                            validationFraction: 0.1,
                                             limit: nil, classNames: [])
 
     /// "name = value" lines, non-defaults marked with "*".
@@ -56,13 +58,16 @@ struct TrainClassifier: ParsableCommand {
 
     @Option(help: "A folder with one sub-folder per class, or fashion-mnist, mnist or digits.") var data: String?
     @Option(help: "lecture (the lecture's createNetwork) or small-cnn.") var model: String = ClassifierOptions.defaults.model
-    @Option(help: "Passes over the training images.") var epochs: Int = ClassifierOptions.defaults.epochs
+    @Option(help: "Passes over the training images (default 5; with --resume, the saved run's number unless given).")
+    var epochs: Int?
     @Option(help: "Images per training step.") var batchSize: Int = ClassifierOptions.defaults.batchSize
     @Option(help: "Side of the square images the model sees (default: 28 for fashion-mnist and mnist, 8 for digits, 32 for folders).")
     var imageSize: Int?
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = ClassifierOptions.defaults.seed
     @Option(help: "adam, sgd, momentum or rmsprop.") var optimizer: String = ClassifierOptions.defaults.optimizer
     @Option(help: "Learning rate.") var learningRate: Float = ClassifierOptions.defaults.learningRate
+    @Option(help: "Learning-rate schedule: constant, cosine (down to 0 over the run, after a 1% warm-up) or step (halved every quarter of the run).")
+    var schedule: String = ClassifierOptions.defaults.schedule
     @Option(help: "Share of a folder's images kept for validation (built-in sets use their own test images).")
     var validationFraction: Double = ClassifierOptions.defaults.validationFraction
     @Option(help: "Use only the first N training images (quick trials).") var limit: Int?
@@ -77,7 +82,10 @@ struct TrainClassifier: ParsableCommand {
         if OptimizerChoice(rawValue: optimizer) == nil {
             throw ValidationError("--optimizer must be one of \(OptimizerChoice.allCases.map(\.rawValue).joined(separator: ", ")), got \(optimizer)")
         }
-        guard epochs >= 1, batchSize >= 1, learningRate > 0, learningRate.isFinite else {
+        guard ["constant", "cosine", "step"].contains(schedule) else {
+            throw ValidationError("--schedule must be constant, cosine or step, got \(schedule)")
+        }
+        guard epochs ?? 1 >= 1, batchSize >= 1, learningRate > 0, learningRate.isFinite else {
             throw ValidationError("--epochs and --batch-size must be at least 1 and --learning-rate positive")
         }
         if let s = imageSize, !(4...512).contains(s) { throw ValidationError("--image-size must be between 4 and 512, got \(s)") }
@@ -94,6 +102,7 @@ struct TrainClassifier: ParsableCommand {
     }
 
     func train() throws {
+        StopRequest.install()  // from the start: Ctrl-C while loading data still ends in a clean stop
         let runFolder = URL(fileURLWithPath: out)
         let optionsURL = runFolder.appendingPathComponent("options.json")
         var options: ClassifierOptions
@@ -102,11 +111,11 @@ struct TrainClassifier: ParsableCommand {
                 fail("\(optionsURL.path) is missing or damaged: --resume needs the run folder of an earlier `gesso train classifier`")
             }
             options = saved
-            options.epochs = max(saved.epochs, epochs == ClassifierOptions.defaults.epochs ? saved.epochs : epochs)
+            options.epochs = epochs ?? saved.epochs
         } else {
-            options = ClassifierOptions(data: data!, model: model, epochs: epochs, batchSize: batchSize, imageSize: imageSize ?? 0,
+            options = ClassifierOptions(data: data!, model: model, epochs: epochs ?? ClassifierOptions.defaults.epochs, batchSize: batchSize, imageSize: imageSize ?? 0,
                                         channels: 0, seed: seed, optimizer: optimizer, learningRate: learningRate,
-                                        validationFraction: validationFraction, limit: limit, classNames: [])
+                                        schedule: schedule, validationFraction: validationFraction, limit: limit, classNames: [])
         }
 
         // Data: [N, S, S, C] in [0, 1].
@@ -120,6 +129,7 @@ struct TrainClassifier: ParsableCommand {
         var trainer = ClassifierTrainer(
             model: architecture.make(imageSize: options.imageSize, channels: options.channels, classes: classes, seed: options.seed),
             optimizer: OptimizerChoice(rawValue: options.optimizer)!.make(learningRate: options.learningRate),
+            schedule: Self.schedule(options, stepsPerEpoch: (train.count + options.batchSize - 1) / options.batchSize),
             classes: classes, seed: options.seed)
         let checkpointURL = runFolder.appendingPathComponent("checkpoint.safetensors")
         var startEpoch = 0, startBatch = 0
@@ -137,9 +147,11 @@ struct TrainClassifier: ParsableCommand {
         try write(Data(options.text.utf8), to: runFolder.appendingPathComponent("options.txt"))
         print("Model \(options.model): \(trainer.model.parameterCount) parameters. Run folder: \(runFolder.path)")
 
-        StopRequest.install()
         let config = ["model": options.model, "data": options.data]
-        for epoch in startEpoch..<options.epochs {
+        if startEpoch >= options.epochs {
+            print("This run has already trained \(startEpoch) epochs; ask for more with --epochs.")
+        }
+        for epoch in startEpoch..<max(startEpoch, options.epochs) {
             let batches = Batches(train, batchSize: options.batchSize, shuffle: true, seed: options.seed, epoch: epoch)
             var bar = ProgressBar(total: batches.count, label: "epoch \(epoch + 1)/\(options.epochs)")
             var lossSum: Double = 0, correct = 0, seen = 0
@@ -184,6 +196,16 @@ struct TrainClassifier: ParsableCommand {
         }
         print("Done. See \(runFolder.path): metrics.csv, loss.png, accuracy.png, confusion.png, validation.png; " +
               "predict with: gesso predict --run \(out) IMAGE...")
+    }
+
+    /// The learning-rate schedule of a run, over its whole length.
+    static func schedule(_ options: ClassifierOptions, stepsPerEpoch: Int) -> LearningRateSchedule {
+        let total = max(1, options.epochs * stepsPerEpoch)
+        switch options.schedule {
+        case "cosine": return .warmup(steps: max(1, total / 100), then: .cosine(totalSteps: total - max(1, total / 100)))
+        case "step": return .step(every: max(1, total / 4), factor: 0.5)
+        default: return .constant
+        }
     }
 
     /// Loads the training and validation images and fills in the data-dependent options.

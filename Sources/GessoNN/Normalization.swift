@@ -1,11 +1,12 @@
 /// Batch normalisation over the last axis (channels): batch statistics in training, with running averages kept
-/// for inference (`running = momentum * running + (1 - momentum) * batch`, Keras' convention).
+/// for inference (`running = momentum * running + (1 - momentum) * batch`, Keras' convention; the default 0.9 is
+/// PyTorch's 0.1, so that short runs on small folders already have usable statistics).
 public struct BatchNorm: Layer {
     public var parameters: [String: Tensor]
     public var buffers: [String: Tensor]
     public let momentum: Float, epsilon: Float
 
-    public init(channels: Int, momentum: Float = 0.99, epsilon: Float = 1e-3) {
+    public init(channels: Int, momentum: Float = 0.9, epsilon: Float = 1e-3) {
         parameters = ["gamma": Tensor.ones([channels]), "beta": Tensor.zeros([channels])]
         buffers = ["runningMean": Tensor.zeros([channels]), "runningVariance": Tensor.ones([channels])]
         self.momentum = momentum; self.epsilon = epsilon

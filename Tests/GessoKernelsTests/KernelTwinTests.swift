@@ -229,4 +229,25 @@ struct KernelTwinTests {
             Self.expectClose(y1, y2, "axpy \(x.count)")
         }
     }
+
+    @Test func normalisationKernelsMatchTwins() {
+        for (rows, cols) in [(1, 1), (7, 3), (300, 17), (parallelThreshold / 16 + 3, 32)] {
+            let x = Self.randomBuffer(rows * cols, seed: 20), dy = Self.randomBuffer(rows * cols, seed: 21)
+            let mean = Self.randomBuffer(cols, seed: 22), inv = Self.randomBuffer(cols, seed: 23).map { abs($0) + 0.5 }
+            let k1 = Self.randomBuffer(cols, seed: 24), k2 = Self.randomBuffer(cols, seed: 25), k3 = Self.randomBuffer(cols, seed: 26)
+            var fast = [Float](repeating: 0, count: rows * cols), slow = fast
+            scaleShiftRows(x, scale: k1, shift: k2, &fast, rows: rows, cols: cols)
+            referenceScaleShiftRows(x, scale: k1, shift: k2, &slow, rows: rows, cols: cols)
+            Self.expectClose(fast, slow, "scale-shift \(rows)x\(cols)")
+            var a1 = [Double](repeating: 0, count: cols), b1 = a1, a2 = a1, b2 = a1
+            normalizationBackwardSums(x: x, dy: dy, mean: mean, inverseStd: inv, rows: rows, cols: cols, sumDy: &a1, sumDyXhat: &b1)
+            referenceNormalizationBackwardSums(x: x, dy: dy, mean: mean, inverseStd: inv, rows: rows, cols: cols, sumDy: &a2, sumDyXhat: &b2)
+            Self.expectClose(a1.map(Float.init), a2.map(Float.init), "sum dy \(rows)x\(cols)")
+            Self.expectClose(b1.map(Float.init), b2.map(Float.init), "sum dy xhat \(rows)x\(cols)")
+            normalizationBackwardInput(x: x, dy: dy, mean: mean, inverseStd: inv, k1: k1, k2: k2, k3: k3, dx: &fast, rows: rows, cols: cols)
+            referenceNormalizationBackwardInput(x: x, dy: dy, mean: mean, inverseStd: inv, k1: k1, k2: k2, k3: k3, dx: &slow,
+                                                rows: rows, cols: cols)
+            Self.expectClose(fast, slow, "dx \(rows)x\(cols)")
+        }
+    }
 }
