@@ -67,7 +67,7 @@ enum RunPictures {
         let n = validation.count
         let picks = n <= 48 ? Array(0..<n) : (0..<48).map { $0 * n / 48 }
         var images: [Image] = [], captions: [String] = [], borders: [[UInt8]?] = []
-        let scale = max(1, 64 / max(validation.imageShape[0], 1))
+        let scale = max(1, 96 / max(validation.imageShape[0], 1))  // room for captions under small images
         for i in picks {
             var image = Image(tensor: validation.images[i])
             if scale > 1 { image = image.resized(width: image.width * scale, height: image.height * scale, filter: .bilinear) }
