@@ -4,30 +4,30 @@ public struct Sequential: Layer {
     public init(_ layers: [any Layer]) { self.layers = layers }
 
     public var parameters: [String: Tensor] {
-        get {
-            var all: [String: Tensor] = [:]
-            for (i, l) in layers.enumerated() { all.merge(prefixed(l.parameters, "\(i)")) { a, _ in a } }
-            return all
-        }
-        set {
-            for i in layers.indices {
-                let mine = unprefixed(newValue, "\(i)")
-                if !mine.isEmpty { var p = layers[i].parameters; assign(&p, mine, layer: "layer \(i)"); layers[i].parameters = p }
-            }
-        }
+        get { collect(\.parameters) }
+        set { distribute(\.parameters, newValue) }
     }
 
     public var buffers: [String: Tensor] {
-        get {
-            var all: [String: Tensor] = [:]
-            for (i, l) in layers.enumerated() { all.merge(prefixed(l.buffers, "\(i)")) { a, _ in a } }
-            return all
-        }
-        set {
-            for i in layers.indices {
-                let mine = unprefixed(newValue, "\(i)")
-                if !mine.isEmpty { var b = layers[i].buffers; assign(&b, mine, layer: "layer \(i)"); layers[i].buffers = b }
-            }
+        get { collect(\.buffers) }
+        set { distribute(\.buffers, newValue) }
+    }
+
+    /// The children's tensors, named "index.name".
+    private func collect(_ part: KeyPath<any Layer, [String: Tensor]>) -> [String: Tensor] {
+        var all: [String: Tensor] = [:]
+        for (i, l) in layers.enumerated() { all.merge(prefixed(l[keyPath: part], "\(i)")) { a, _ in a } }
+        return all
+    }
+
+    /// Hands "index.name" tensors to their children (each name must exist, with its shape).
+    private mutating func distribute(_ part: WritableKeyPath<any Layer, [String: Tensor]>, _ tensors: [String: Tensor]) {
+        for i in layers.indices {
+            let mine = unprefixed(tensors, "\(i)")
+            if mine.isEmpty { continue }
+            var current = layers[i][keyPath: part]
+            assign(&current, mine, layer: "layer \(i)")
+            layers[i][keyPath: part] = current
         }
     }
 
