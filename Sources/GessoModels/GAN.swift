@@ -1,0 +1,215 @@
+import Foundation
+import GessoNN
+import GessoOptim
+
+/// The GAN models of the studio. Symbols of the DCGAN paper (Radford et al. 2016) and pytorch/examples, mapped once:
+/// nz = `latentSize`, ngf = `generatorWidth`, ndf = `discriminatorWidth`, nc = `channels`.
+public enum GANArchitecture: String, CaseIterable, Sendable, Codable {
+    /// The lecture's GAN: noise N(0, 1) -> MLP generator; MLP discriminator.
+    case mlp
+    /// DCGAN: transposed convs + batch norm + ReLU (tanh out) in G; strided convs + LeakyReLU 0.2 + batch norm in D.
+    case dcgan
+
+    /// The generator: latents `[N, latentSize]` -> images `[N, size, size, channels]` in [-1, 1].
+    public func generator(size: Int, channels: Int, latentSize: Int = 100, width: Int = 64, seed: UInt64) -> Sequential {
+        var g = RandomGenerator(seed: seed)
+        let w = Initializer.normal(standardDeviation: 0.02)
+        switch self {
+        case .mlp:
+            return Sequential([
+                Dense(inputs: latentSize, outputs: 256, activation: .leakyRelu(alpha: 0.2), using: &g),      // [N, 256]
+                Dense(inputs: 256, outputs: size * size * channels, activation: .tanh, using: &g),          // [N, S*S*C]
+                Reshape([size, size, channels]),                                                             // [N, S, S, C]
+            ])
+        case .dcgan:
+            let ups = upsamplings(size)
+            var layers: [any Layer] = [Reshape([1, 1, latentSize])]                                          // [N, 1, 1, nz]
+            var c = width * (1 << (ups - 1))
+            layers += [ConvTranspose2D(inChannels: latentSize, outChannels: c, kernelSize: 4, stride: 1, padding: .valid,
+                                       useBias: false, weightInitializer: w, using: &g),                     // [N, 4, 4, ngf*2^(k-1)]
+                       BatchNorm(channels: c), Activation(.relu)]
+            for _ in 1..<ups {
+                layers += [ConvTranspose2D(inChannels: c, outChannels: c / 2, kernelSize: 4, stride: 2, useBias: false,
+                                           weightInitializer: w, using: &g),                                 // size x2, channels /2
+                           BatchNorm(channels: c / 2), Activation(.relu)]
+                c /= 2
+            }
+            layers += [ConvTranspose2D(inChannels: c, outChannels: channels, kernelSize: 4, stride: 2, useBias: false,
+                                       weightInitializer: w, using: &g),                                     // [N, S, S, nc]
+                       Activation(.tanh)]
+            return Sequential(layers)
+        }
+    }
+
+    /// The discriminator: images `[N, size, size, channels]` -> one logit `[N, 1]` (real vs fake).
+    public func discriminator(size: Int, channels: Int, width: Int = 64, seed: UInt64) -> Sequential {
+        var g = RandomGenerator(seed: seed &+ 1)
+        let w = Initializer.normal(standardDeviation: 0.02)
+        switch self {
+        case .mlp:
+            return Sequential([
+                Flatten(),                                                                                   // [N, S*S*C]
+                Dense(inputs: size * size * channels, outputs: 256, activation: .leakyRelu(alpha: 0.2), using: &g),  // [N, 256]
+                Dense(inputs: 256, outputs: 1, using: &g),                                                   // [N, 1]
+            ])
+        case .dcgan:
+            let downs = upsamplings(size)
+            var layers: [any Layer] = [
+                Conv2D(inChannels: channels, outChannels: width, kernelSize: 4, stride: 2, useBias: false,
+                       weightInitializer: w, using: &g),                                                     // [N, S/2, S/2, ndf]
+                Activation(.leakyRelu(alpha: 0.2)),
+            ]
+            var c = width
+            for _ in 1..<downs {
+                layers += [Conv2D(inChannels: c, outChannels: c * 2, kernelSize: 4, stride: 2, useBias: false,
+                                  weightInitializer: w, using: &g),                                          // size /2, channels x2
+                           BatchNorm(channels: c * 2), Activation(.leakyRelu(alpha: 0.2))]
+                c *= 2
+            }
+            layers += [Conv2D(inChannels: c, outChannels: 1, kernelSize: 4, stride: 1, padding: .valid, useBias: false,
+                              weightInitializer: w, using: &g),                                              // [N, 1, 1, 1]
+                       Flatten()]                                                                            // [N, 1]
+            return Sequential(layers)
+        }
+    }
+
+    /// Doublings from 4x4 to `size` (32 -> 3, 64 -> 4, 128 -> 5).
+    func upsamplings(_ size: Int) -> Int {
+        precondition([16, 32, 64, 128].contains(size), "DCGAN sizes are 16, 32, 64 or 128, got \(size)")
+        var n = 0, s = 4
+        while s < size { s *= 2; n += 1 }
+        return n
+    }
+}
+
+/// The GAN objective.
+public enum GANLoss: String, CaseIterable, Sendable, Codable {
+    /// The minimax game, with the non-saturating generator loss -log D(G(z)).
+    case minimax
+    /// Least squares (LSGAN): D pushes real to 1 and fake to 0, G pushes fake to 1, in squared error.
+    case leastSquares = "lsgan"
+}
+
+/// Trains a generator against a discriminator on batches of real images in [-1, 1] (never reads files).
+public struct GANTrainer {
+    public var generator: Sequential
+    public var discriminator: Sequential
+    public var generatorOptimizer: any Optimizer
+    public var discriminatorOptimizer: any Optimizer
+    public let latentSize: Int
+    public let loss: GANLoss
+    /// Draws latents and dropout; saved in checkpoints.
+    public var random: RandomGenerator
+    public var step = 0
+
+    /// DCGAN's recipe: Adam, learning rate 2e-4, beta1 0.5, for both players.
+    public init(architecture: GANArchitecture, size: Int, channels: Int, latentSize: Int = 100, loss: GANLoss = .minimax,
+                seed: UInt64) {
+        generator = architecture.generator(size: size, channels: channels, latentSize: latentSize, seed: seed)
+        discriminator = architecture.discriminator(size: size, channels: channels, seed: seed)
+        generatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5)
+        discriminatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5)
+        self.latentSize = latentSize
+        self.loss = loss
+        random = RandomGenerator(seed: seed &+ 0x6A4)
+    }
+
+    public struct StepResult {
+        public var discriminatorLoss: Float, generatorLoss: Float
+        /// Mean D(x) on the real batch and D(G(z)) on the fakes, as probabilities (minimax) or raw scores (LSGAN).
+        public var realScore: Float, fakeScore: Float
+    }
+
+    /// Standard normal latents `[count, latentSize]`.
+    public mutating func latents(_ count: Int) -> Tensor {
+        Tensor.randomNormal([count, latentSize], using: &random)
+    }
+
+    func discriminatorLoss(real: Tensor, fake: Tensor) -> Tensor {
+        switch loss {
+        case .minimax:
+            return losses.sigmoidCrossEntropy(labels: Tensor.ones(real.shape), logits: real)
+                + losses.sigmoidCrossEntropy(labels: Tensor.zeros(fake.shape), logits: fake)
+        case .leastSquares:
+            return ((real - 1).squared().mean() + fake.squared().mean()) * 0.5
+        }
+    }
+
+    func generatorLoss(fake: Tensor) -> Tensor {
+        switch loss {
+        case .minimax: return losses.sigmoidCrossEntropy(labels: Tensor.ones(fake.shape), logits: fake)
+        case .leastSquares: return (fake - 1).squared().mean() * 0.5
+        }
+    }
+
+    /// One round of the game on a batch of real images `[B, S, S, C]` in [-1, 1]: a discriminator step on real and
+    /// generated images, then a generator step through the (fixed) discriminator.
+    public mutating func trainStep(real: Tensor) -> StepResult {
+        let batch = real.shape[0]
+        var context = LayerContext(training: true, random: random)
+        let z = latents(batch)
+        // Fakes for D's step: no gradient into G.
+        let fake = withoutGradients { generator(z, context: &context) }                 // [B, S, S, C]
+        var realLogits = Tensor(0), fakeLogits = Tensor(0)
+        let objective = self   // the loss functions, read-only inside the closures
+        var d = discriminator
+        let (dLoss, dGrads) = d.valueWithGradients(context: &context) { d, c in
+            realLogits = d(real, context: &c)                                             // [B, 1]
+            fakeLogits = d(fake, context: &c)                                             // [B, 1]
+            return objective.discriminatorLoss(real: realLogits, fake: fakeLogits)
+        }
+        var dParameters = d.parameters
+        discriminatorOptimizer.update(&dParameters, with: dGrads)
+        d.parameters = dParameters
+
+        // G's step: gradients flow through D's ops, D's weights stay as they are.
+        var g = generator
+        let (gLoss, gGrads) = g.valueWithGradients(context: &context) { g, c in
+            objective.generatorLoss(fake: d(g(z, context: &c), context: &c))
+        }
+        var gParameters = g.parameters
+        generatorOptimizer.update(&gParameters, with: gGrads)
+        g.parameters = gParameters
+        generator = g
+        discriminator = d
+        random = context.random
+        step += 1
+        let minimax = loss == .minimax
+        let score: (Tensor) -> Float = { logits in withoutGradients { (minimax ? logits.sigmoid() : logits).mean().scalar } }
+        return StepResult(discriminatorLoss: dLoss.scalar, generatorLoss: gLoss.scalar, realScore: score(realLogits),
+                          fakeScore: score(fakeLogits))
+    }
+
+    /// Images `[N, S, S, C]` in [-1, 1] for latents `[N, latentSize]` (inference: running statistics).
+    public func sample(_ latents: Tensor) -> Tensor {
+        generator.inference(latents)
+    }
+}
+
+/// Latent-space walks.
+public enum Latent {
+    /// `steps` points from a to b (both ends included), straight (linear) or along the great circle (spherical).
+    public static func interpolate(_ a: Tensor, _ b: Tensor, steps: Int, spherical: Bool) -> [Tensor] {
+        precondition(a.shape == b.shape && steps >= 2, "interpolate: shapes \(a.shape), \(b.shape), steps \(steps)")
+        let va = a.scalars.map(Double.init), vb = b.scalars.map(Double.init)
+        let dot = zip(va, vb).reduce(0) { $0 + $1.0 * $1.1 }
+        let na = va.reduce(0) { $0 + $1 * $1 }.squareRoot(), nb = vb.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let omega = acos(max(-1, min(1, dot / max(na * nb, 1e-12))))
+        return (0..<steps).map { i in
+            let t = Double(i) / Double(steps - 1)
+            let (wa, wb): (Double, Double)
+            if spherical && sin(omega) > 1e-6 {
+                (wa, wb) = (sin((1 - t) * omega) / sin(omega), sin(t * omega) / sin(omega))
+            } else {
+                (wa, wb) = (1 - t, t)
+            }
+            return Tensor(shape: a.shape, scalars: zip(va, vb).map { Float(wa * $0 + wb * $1) })
+        }
+    }
+
+    /// The mean of several latents (the DCGAN paper's averaged groups for vector arithmetic).
+    public static func mean(_ latents: [Tensor]) -> Tensor {
+        precondition(!latents.isEmpty, "mean of no latents")
+        return withoutGradients { latents.dropFirst().reduce(latents[0]) { $0 + $1 } / Float(latents.count) }
+    }
+}

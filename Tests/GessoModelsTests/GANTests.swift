@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import GessoModels
+import GessoNN
+
+struct GANTests {
+    @Test(arguments: [16, 32, 64, 128])
+    func dcganShapesForEachSize(_ size: Int) {
+        for channels in [1, 3] {
+            let g = GANArchitecture.dcgan.generator(size: size, channels: channels, latentSize: 100, width: 8, seed: 1)
+            let d = GANArchitecture.dcgan.discriminator(size: size, channels: channels, width: 8, seed: 1)
+            let images = g.inference(Tensor.zeros([2, 100]))
+            #expect(images.shape == [2, size, size, channels])
+            #expect(images.scalars.allSatisfy { $0 >= -1 && $0 <= 1 }, "tanh output")
+            #expect(d.inference(images).shape == [2, 1])
+        }
+    }
+
+    @Test func mlpGANShapes() {
+        let g = GANArchitecture.mlp.generator(size: 28, channels: 1, latentSize: 16, seed: 1)
+        let d = GANArchitecture.mlp.discriminator(size: 28, channels: 1, seed: 1)
+        #expect(g.inference(Tensor.zeros([3, 16])).shape == [3, 28, 28, 1])
+        #expect(d.inference(Tensor.zeros([3, 28, 28, 1])).shape == [3, 1])
+    }
+
+    /// A seeded smoke run on tiny data: both losses stay finite, the discriminator learns to tell the real
+    /// images (a fixed bright square) from the generator's first attempts, and the same seed repeats exactly.
+    @Test(arguments: GANLoss.allCases)
+    func smokeRun(_ loss: GANLoss) {
+        func run() -> [GANTrainer.StepResult] {
+            var trainer = GANTrainer(architecture: .dcgan, size: 16, channels: 1, latentSize: 8, loss: loss, seed: 3)
+            var pixels = [Float](repeating: -1, count: 16 * 16)
+            for y in 4..<12 { for x in 4..<12 { pixels[y * 16 + x] = 1 } }
+            let real = Tensor(shape: [1, 16, 16, 1], scalars: pixels).broadcast(to: [8, 16, 16, 1])
+            return (0..<6).map { _ in trainer.trainStep(real: real) }
+        }
+        let results = run()
+        #expect(results.allSatisfy { $0.discriminatorLoss.isFinite && $0.generatorLoss.isFinite })
+        #expect(results.last!.realScore > results.last!.fakeScore, "D tells real from fake: \(results.last!)")
+        #expect(run().map(\.generatorLoss) == results.map(\.generatorLoss), "seeded runs repeat")
+    }
+
+    @Test func interpolationEndpointsAreTheTwoLatents() {
+        var g = RandomGenerator(seed: 4)
+        let a = Tensor.randomNormal([1, 100], using: &g), b = Tensor.randomNormal([1, 100], using: &g)
+        for spherical in [false, true] {
+            let path = Latent.interpolate(a, b, steps: 7, spherical: spherical)
+            #expect(path.count == 7)
+            #expect(zip(path[0].scalars, a.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+            #expect(zip(path[6].scalars, b.scalars).allSatisfy { abs($0 - $1) <= 1e-5 })
+        }
+        // Spherical keeps the norm of equal-norm endpoints along the way; linear shrinks it in the middle.
+        let u = Tensor([1, 0]), v = Tensor([0, 1])
+        let mid = Latent.interpolate(u, v, steps: 3, spherical: true)[1].scalars
+        #expect(abs(mid[0] * mid[0] + mid[1] * mid[1] - 1) < 1e-5)
+        let straight = Latent.interpolate(u, v, steps: 3, spherical: false)[1].scalars
+        #expect(straight == [0.5, 0.5])
+    }
+
+    @Test func latentArithmeticOnKnownVectors() {
+        // "man with glasses - man + woman": means of groups, then a - b + c.
+        let withGlasses = Latent.mean([Tensor([2, 1]), Tensor([4, 1])])   // [3, 1]
+        let man = Latent.mean([Tensor([1, 0])]), woman = Latent.mean([Tensor([1, 5]), Tensor([3, 5])])  // [2, 5]
+        #expect((withGlasses - man + woman).scalars == [4, 6])
+    }
+}
