@@ -6,7 +6,40 @@ import TensorCore
 /// `gesso bench ops`: forward + backward time of the lecture network's and the DCGAN's layers.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self])
+        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self])
+
+    struct GANStep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gan",
+            abstract: "One DCGAN training step (D then G, Adam) on a random batch (compare with bench/peers/torch_dcgan.py).")
+        @Option(help: "Image side: 32 or 64.") var size = 64
+        @Option(help: "Images per step.") var batchSize = 64
+        @Option(help: "Untimed steps first.") var warmup = 3
+        @Option(help: "Timed steps per measurement.") var steps = 10
+        @Option(help: "Measurements (the median is reported).") var repeats = 3
+
+        func validate() throws {
+            guard [16, 32, 64, 128].contains(size) else { throw ValidationError("--size must be 16, 32, 64 or 128") }
+            guard batchSize >= 2, steps >= 1, repeats >= 1, warmup >= 0 else { throw ValidationError("sizes must be positive") }
+        }
+
+        func run() throws {
+            var g = RandomGenerator(seed: 1)
+            let real = Tensor.randomUniform([batchSize, size, size, 3], lower: -1, upper: 1, using: &g)
+            var trainer = GANTrainer(architecture: .dcgan, size: size, channels: 3, seed: 1)
+            for _ in 0..<warmup { _ = trainer.trainStep(real: real) }
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<steps { _ = trainer.trainStep(real: real) }
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(steps))
+            }
+            times.sort()
+            let ms = times[times.count / 2]
+            print(String(format: "gesso dcgan %dx%d batch %d: %.1f ms/step (%.1f images/s), median of %d", size, size, batchSize,
+                         ms, Double(batchSize) * 1000 / ms, repeats))
+        }
+    }
 
     struct Classifier: ParsableCommand {
         static let configuration = CommandConfiguration(

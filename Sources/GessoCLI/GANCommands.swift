@@ -9,7 +9,7 @@ import GessoNN
 struct GAN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gan", abstract: "Generative adversarial networks: train, sample, interpolate.",
-        subcommands: [GANTrain.self, GANSample.self, GANInterpolate.self])
+        subcommands: [GANTrain.self, GANSample.self, GANInterpolate.self, GANArithmetic.self, GANScore.self])
 }
 
 /// The options of a GAN run, written into its folder and read back by --resume, sample and interpolate.

@@ -23,7 +23,8 @@ struct ClassifierOptions: Codable, Equatable {
     var seed: UInt64
     var optimizer: String
     var learningRate: Float
-    var schedule: String
+    /// nil in runs written before schedules existed: constant.
+    var schedule: String?
     var validationFraction: Double
     var limit: Int?
     var classNames: [String]
@@ -67,7 +68,7 @@ struct TrainClassifier: ParsableCommand {
     @Option(help: "adam, sgd, momentum or rmsprop.") var optimizer: String = ClassifierOptions.defaults.optimizer
     @Option(help: "Learning rate.") var learningRate: Float = ClassifierOptions.defaults.learningRate
     @Option(help: "Learning-rate schedule: constant, cosine (down to 0 over the run, after a 1% warm-up) or step (halved every quarter of the run).")
-    var schedule: String = ClassifierOptions.defaults.schedule
+    var schedule: String = "constant"
     @Option(help: "Share of a folder's images kept for validation (built-in sets use their own test images).")
     var validationFraction: Double = ClassifierOptions.defaults.validationFraction
     @Option(help: "Use only the first N training images (quick trials).") var limit: Int?
@@ -201,7 +202,7 @@ struct TrainClassifier: ParsableCommand {
     /// The learning-rate schedule of a run, over its whole length.
     static func schedule(_ options: ClassifierOptions, stepsPerEpoch: Int) -> LearningRateSchedule {
         let total = max(1, options.epochs * stepsPerEpoch)
-        switch options.schedule {
+        switch options.schedule ?? "constant" {
         case "cosine": return .warmup(steps: max(1, total / 100), then: .cosine(totalSteps: total - max(1, total / 100)))
         case "step": return .step(every: max(1, total / 4), factor: 0.5)
         default: return .constant

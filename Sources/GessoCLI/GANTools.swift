@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import GessoData
+import GessoImages
+import GessoModels
+import GessoNN
+
+/// `gesso gan arithmetic`: the DCGAN paper's vector arithmetic on averaged latent groups.
+struct GANArithmetic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arithmetic", abstract: "Latent vector arithmetic: \"a1,a2,a3 - b1,b2 + c1,c2\".",
+        discussion: """
+        Each group is a comma-separated list of seeds (as in `gesso gan sample`) or of positions in the run's sample \
+        grid written g0 ... g63 (the fixed noise of samples.png, row by row). Each group is averaged, then the groups \
+        are added and subtracted: as in the DCGAN paper's "man with glasses - man + woman". Writes arithmetic.png: \
+        every group with its mean, the result, and 8 neighbours of the result.
+        """)
+
+    @Option(name: .customLong("run"), help: "The run folder of `gesso gan train`.") var runFolder: String
+    @Argument(help: "The expression, e.g. \"g3,g17,g20 - g5,g9 + g30,g41\".") var expression: String
+    @Option(help: "Where to write (default: RUN/arithmetic.png).") var out: String?
+
+    /// (sign, items) per group.
+    static func parse(_ text: String) throws -> [(sign: Float, items: [String])] {
+        var groups: [(Float, [String])] = []
+        var sign: Float = 1, current = ""
+        func flush() throws {
+            let items = current.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !items.isEmpty else { throw ValidationError("an empty group in \"\(text)\": write seeds or g-positions between the signs") }
+            groups.append((sign, items))
+            current = ""
+        }
+        for ch in text {
+            if ch == "+" || ch == "-" {
+                if current.trimmingCharacters(in: .whitespaces).isEmpty && groups.isEmpty { sign = ch == "-" ? -1 : 1; continue }
+                try flush()
+                sign = ch == "-" ? -1 : 1
+            } else { current.append(ch) }
+        }
+        try flush()
+        return groups
+    }
+
+    func run() throws {
+        let groups: [(sign: Float, items: [String])]
+        do { groups = try Self.parse(expression) } catch { fail("\(error)") }
+        let (options, trainer) = loadGenerator(run: runFolder)
+        let info: GANCheckpoint.Info
+        do {
+            var copy = trainer
+            info = try GANCheckpoint.restore(&copy, from: URL(fileURLWithPath: runFolder).appendingPathComponent("checkpoint.safetensors"))
+        } catch { fail("\(error)") }
+        func vector(_ item: String) -> Tensor {
+            if item.hasPrefix("g"), let i = Int(item.dropFirst()) {
+                guard i >= 0 && i < info.fixedNoise.shape[0] else { fail("\(item): the sample grid has positions g0 to g\(info.fixedNoise.shape[0] - 1)") }
+                return info.fixedNoise[i..<i + 1]
+            }
+            guard let seed = UInt64(item) else { fail("\(item) is neither a seed (a whole number) nor a grid position (g0, g1, ...)") }
+            return latent(seed: seed, size: options.latentSize)
+        }
+        var rows: [Image] = []
+        var result = Tensor.zeros([1, options.latentSize])
+        for g in groups {
+            let vectors = g.items.map(vector)
+            let mean = Latent.mean(vectors)
+            result = withoutGradients { result + mean * g.sign }
+            let images = trainer.sample(Tensor.concatenate(vectors + [mean], alongAxis: 0))
+            rows.append(sheet(images, columns: vectors.count + 1,
+                              captions: g.items.map { (g.sign < 0 ? "- " : "+ ") + $0 } + ["mean"]))
+        }
+        var g = RandomGenerator(seed: 99)
+        let neighbours = (0..<8).map { _ in withoutGradients { result + Tensor.randomNormal([1, options.latentSize], standardDeviation: 0.25, using: &g) } }
+        let images = trainer.sample(Tensor.concatenate([result] + neighbours, alongAxis: 0))
+        rows.append(sheet(images, columns: 9, captions: ["result"] + (1...8).map { "near \($0)" }))
+        let width = rows.map(\.width).max() ?? 1
+        var canvas = Image(width: width, height: rows.reduce(0) { $0 + $1.height }, channels: 3, fill: 255)
+        var y = 0
+        for r in rows { canvas.paste(r, x: 0, y: y); y += r.height }
+        let url = URL(fileURLWithPath: out ?? runFolder + "/arithmetic.png")
+        try ImageFile.write(canvas, to: url)
+        print("Wrote \(url.path): \(groups.count) groups, their means, the result and 8 neighbours")
+    }
+}
+
+/// `gesso gan score`: how convincing Fashion-MNIST samples are to a classifier trained on the real images.
+struct GANScore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score", abstract: "Score a GAN's samples with a classifier from `gesso train classifier`.",
+        discussion: "Reports the classifier's mean top-class confidence on the samples (higher: clearer images) and the share " +
+            "of samples per class (each class near 1/classes: no mode collapse).")
+
+    @Option(name: .customLong("run"), help: "The run folder of `gesso gan train`.") var runFolder: String
+    @Option(help: "The run folder of a classifier trained on the same kind of images.") var classifier: String
+    @Option(help: "How many samples.") var count = 1000
+    @Option(help: "Seed of the first sample.") var seed: UInt64 = 1000
+
+    func run() throws {
+        let (options, gan) = loadGenerator(run: runFolder)
+        let cURL = URL(fileURLWithPath: classifier)
+        guard let c = try? JSONDecoder().decode(ClassifierOptions.self, from: Data(contentsOf: cURL.appendingPathComponent("options.json"))) else {
+            fail("\(cURL.appendingPathComponent("options.json").path) is missing or damaged: --classifier must be a `gesso train classifier` run")
+        }
+        var trainer = ClassifierTrainer(
+            model: ClassifierArchitecture(rawValue: c.model)!.make(imageSize: c.imageSize, channels: c.channels, classes: c.classNames.count, seed: c.seed),
+            optimizer: OptimizerChoice(rawValue: c.optimizer)!.make(learningRate: c.learningRate), classes: c.classNames.count, seed: c.seed)
+        var weights = cURL.appendingPathComponent("best.safetensors")
+        if !FileManager.default.fileExists(atPath: weights.path) { weights = cURL.appendingPathComponent("checkpoint.safetensors") }
+        do { _ = try TrainingCheckpoint.restore(&trainer, from: weights) } catch { fail("\(error)") }
+        guard c.channels == options.channels else {
+            fail("the classifier sees \(c.channels)-channel images but the GAN makes \(options.channels)-channel ones")
+        }
+        var probabilities: [Tensor] = []
+        var start = 0
+        while start < count {
+            let n = min(256, count - start)
+            let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
+            var images = withoutGradients { (gan.sample(z) + 1) * 0.5 }     // [n, S, S, C] in [0, 1]
+            if options.size != c.imageSize { images = images.resized(to: [c.imageSize, c.imageSize], method: .bilinear) }
+            probabilities.append(withoutGradients { trainer.model.inference(images).softmax() })
+            start += n
+        }
+        let p = Tensor.concatenate(probabilities, alongAxis: 0)
+        let classes = c.classNames.count
+        let values = p.scalars
+        var confidence = 0.0
+        var counts = [Int](repeating: 0, count: classes)
+        for i in 0..<count {
+            let row = values[(i * classes)..<((i + 1) * classes)]
+            let best = row.indices.max { row[$0] < row[$1] }! - i * classes
+            confidence += Double(row.max()!)
+            counts[best] += 1
+        }
+        confidence /= Double(count)
+        print(String(format: "Mean top-class confidence over %d samples: %.3f", count, confidence))
+        print("Share of samples per class:")
+        for (name, n) in zip(c.classNames, counts) { print(String(format: "  %-12@ %5.1f%%", name, 100 * Double(n) / Double(count))) }
+        let minimum = Double(counts.min() ?? 0) / Double(count)
+        print(String(format: "Smallest class share: %.1f%%", 100 * minimum))
+        let report: [String: Any] = ["samples": count, "meanConfidence": confidence,
+                                     "classShares": Dictionary(uniqueKeysWithValues: zip(c.classNames, counts.map { Double($0) / Double(count) }))]
+        try write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
+                  to: URL(fileURLWithPath: runFolder).appendingPathComponent("score.json"))
+    }
+}
+
+/// `gesso data ...`: built-in data sets as folders of PNGs.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "data", abstract: "Export built-in data sets as image folders.",
+                                                    subcommands: [EmojiExport.self])
+}
+
+struct EmojiExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emoji", abstract: "Extract the colour emoji of Debian's fonts-noto-color-emoji as PNGs (on white).")
+    @Argument(help: "The folder to write into.") var out: String
+    @Option(help: "smileys (U+1F600-1F64F), animals (U+1F400-1F43F) or all.") var block = "all"
+    @Option(help: "Resize to size x size (default: the font's own size).") var size: Int?
+
+    func run() throws {
+        guard let blocks = EmojiFont.blocks(named: block) else { fail("--block must be smileys, animals or all, got \(block)") }
+        do {
+            let emoji = try EmojiFont.load(blocks: blocks, size: size)
+            let n = try EmojiFont.export(emoji, to: URL(fileURLWithPath: out))
+            print("Wrote \(n) emoji to \(out)")
+        } catch let e as DataError { fail(e.description) }
+    }
+}
