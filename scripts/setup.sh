@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: image codecs (libpng, TurboJPEG), zlib, and the Fashion-MNIST data set.
-packages=(libpng-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist)
+# Debian packages: image codecs (libpng, TurboJPEG), zlib, the Fashion-MNIST data set and the Noto colour emoji font.
+packages=(libpng-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist fonts-noto-color-emoji)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
