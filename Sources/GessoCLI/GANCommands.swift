@@ -82,6 +82,7 @@ struct GANTrain: ParsableCommand {
     @Option(help: "Use only the first N images.") var limit: Int?
     @Option(help: "The run folder.") var out: String
     @Flag(help: "Continue the run in --out.") var resume = false
+    @Option(help: "Stop after this many minutes of training (saving everything), whatever --epochs says.") var minutes: Double?
 
     func validate() throws {
         if !resume && data == nil { throw ValidationError("give the images: a folder, emoji, fashion-mnist or mnist") }
@@ -89,6 +90,7 @@ struct GANTrain: ParsableCommand {
         guard GANLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be minimax or lsgan") }
         guard [16, 32, 64, 128].contains(size) else { throw ValidationError("--size must be 16, 32, 64 or 128, got \(size)") }
         if let c = channels, c != 1 && c != 3 { throw ValidationError("--channels must be 1 or 3") }
+        if let m = minutes, !(m > 0) { throw ValidationError("--minutes must be positive") }
         guard batchSize >= 2, (epochs ?? 1) >= 1 else { throw ValidationError("--batch-size must be at least 2 and --epochs at least 1") }
     }
 
@@ -171,6 +173,7 @@ struct GANTrain: ParsableCommand {
             if f.count >= 4 { dHistory.append(Double(f[2]) ?? .nan); gHistory.append(Double(f[3]) ?? .nan) }
         }
         let config = ["model": options.model, "data": options.data]
+        let budgetStart = Date()
         if startEpoch >= options.epochs { print("This run has already trained \(startEpoch) epochs; ask for more with --epochs.") }
         for epoch in startEpoch..<max(startEpoch, options.epochs) {
             let batches = Batches(set, batchSize: options.batchSize, shuffle: true, seed: options.seed, epoch: epoch, dropLast: true)
@@ -189,11 +192,14 @@ struct GANTrain: ParsableCommand {
                 bar.update(b + 1, String(format: "D %.3f G %.3f D(x) %.2f D(G(z)) %.2f %.0f img/s", dSum / Double(steps), gSum / Double(steps),
                                          realSum / Double(steps), fakeSum / Double(steps),
                                          Double(steps * options.batchSize) / max(Date().timeIntervalSince(started), 1e-9)))
-                if StopRequest.requested != 0 {
+                let outOfTime = minutes.map { Date().timeIntervalSince(budgetStart) > $0 * 60 } ?? false
+                if StopRequest.requested != 0 || outOfTime {
                     bar.finish()
                     try GANCheckpoint.write(trainer, fixedNoise: fixedNoise, epoch: epoch,
                                             config: config.merging(["position.batch": String(b + 1)]) { $1 }, to: checkpointURL)
-                    print("Stopped: saved \(checkpointURL.path). Continue with: gesso gan train --resume --out \(out)")
+                    try ImageFile.write(sheet(trainer.sample(fixedNoise), columns: 8), to: folder.appendingPathComponent("samples.png"))
+                    print("\(outOfTime ? "Time is up" : "Stopped") after \(trainer.step) steps: saved \(checkpointURL.path) and " +
+                          "\(folder.appendingPathComponent("samples.png").path). Continue with: gesso gan train --resume --out \(out)")
                     return
                 }
             }

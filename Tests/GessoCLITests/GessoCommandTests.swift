@@ -45,10 +45,20 @@ struct GessoCommandTests {
         #expect(try Self.run(["lecture", "--seed", "3", "--batch", "2"]).output == r.output)
     }
 
-    @Test func theDefaultCommandIsTheLecture() throws {
-        let r = try Self.run([])
-        #expect(r.status == 0)
-        #expect(r.output.contains("createNetwork()"))
+    /// The main job (the default command) on a few seconds' budget: an emoji DCGAN, its samples and a GIF; a second
+    /// run continues the first.
+    @Test func theMainJobTrainsAnEmojiGAN() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gesso-demo-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try Self.run(["demo", "--minutes", "0.05", "--out", out.path])
+        #expect(r.status == 0, "stderr: \(r.errors)")
+        #expect(r.output.contains("Time is up"))
+        for f in ["samples.png", "walk/spherical.gif", "walk/linear.png", "checkpoint.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let again = try Self.run(["demo", "--minutes", "0.02", "--out", out.path])
+        #expect(again.status == 0 && again.output.contains("Continuing the emoji DCGAN"), "stderr: \(again.errors)")
+        #expect(try Self.run(["--help"]).output.contains("demo"))
     }
 
     @Test func badOptionsGiveAClearMessageAndNonZeroExit() throws {
