@@ -133,7 +133,10 @@ struct GANScore: ParsableCommand {
         confidence /= Double(count)
         print(String(format: "Mean top-class confidence over %d samples: %.3f", count, confidence))
         print("Share of samples per class:")
-        for (name, n) in zip(c.classNames, counts) { print(String(format: "  %-12@ %5.1f%%", name, 100 * Double(n) / Double(count))) }
+        let width = (c.classNames.map(\.count).max() ?? 0) + 2
+        for (name, n) in zip(c.classNames, counts) {
+            print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%5.1f%%", 100 * Double(n) / Double(count)))
+        }
         let minimum = Double(counts.min() ?? 0) / Double(count)
         print(String(format: "Smallest class share: %.1f%%", 100 * minimum))
         let report: [String: Any] = ["samples": count, "meanConfidence": confidence,
