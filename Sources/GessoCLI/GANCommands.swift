@@ -28,12 +28,7 @@ struct GANOptions: Codable, Equatable {
     static let defaults = GANOptions(data: "", model: "dcgan", loss: "minimax", size: 32, channels: 0, epochs: 5, batchSize: 64,
                                      seed: 1, latentSize: 100, limit: nil)
 
-    var text: String {
-        let base = Dictionary(uniqueKeysWithValues: Mirror(reflecting: Self.defaults).children.map { ($0.label!, "\($0.value)") })
-        return Mirror(reflecting: self).children.map { c in
-            "\(c.label!) = \(c.value)\(base[c.label!] == "\(c.value)" ? "" : "   *")"
-        }.joined(separator: "\n") + "\n(* = not the default)\n"
-    }
+    var text: String { optionsText(self, defaults: Self.defaults) }
 
     func makeTrainer() -> GANTrainer {
         GANTrainer(architecture: GANArchitecture(rawValue: model)!, size: size, channels: channels, latentSize: latentSize,

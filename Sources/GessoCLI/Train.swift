@@ -34,15 +34,16 @@ struct ClassifierOptions: Codable, Equatable {
                                             validationFraction: 0.1,
                                             limit: nil, classNames: [])
 
-    /// "name = value" lines, non-defaults marked with "*".
-    var text: String {
-        let mirror = Mirror(reflecting: self), base = Mirror(reflecting: Self.defaults)
-        let defaults = Dictionary(uniqueKeysWithValues: base.children.map { ($0.label!, "\($0.value)") })
-        return mirror.children.map { c in
-            let v = "\(c.value)"
-            return "\(c.label!) = \(v)\(defaults[c.label!] == v ? "" : "   *")"
-        }.joined(separator: "\n") + "\n(* = not the default)\n"
-    }
+    var text: String { optionsText(self, defaults: Self.defaults) }
+}
+
+/// A run's options as "name = value" lines (written to options.txt), non-defaults marked with "*".
+func optionsText<T>(_ options: T, defaults: T) -> String {
+    let base = Dictionary(uniqueKeysWithValues: Mirror(reflecting: defaults).children.map { ($0.label!, "\($0.value)") })
+    return Mirror(reflecting: options).children.map { c in
+        let v = "\(c.value)"
+        return "\(c.label!) = \(v)\(base[c.label!] == v ? "" : "   *")"
+    }.joined(separator: "\n") + "\n(* = not the default)\n"
 }
 
 struct TrainClassifier: ParsableCommand {

@@ -34,21 +34,7 @@ public enum GIFEncoder {
     public static func write(_ frames: [Image], to url: URL, delay: Int = 10, loop: Bool = true, dither: Bool = false) throws {
         let path = url.path
         let data = try encode(frames, delay: delay, loop: loop, dither: dither, path: path)
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw ImageError(path: path, problem: "could not write a temporary file in \(folder.path) "
-                             + "(\(error.localizedDescription)); check that the folder exists and is writable")
-        }
-        // rename(2) replaces the destination in one step when both are in the same folder.
-        guard rename(temporary.path, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw ImageError(path: path, problem: "could not move the finished file into place (\(reason)); "
-                             + "check that the name is not a folder and the folder is writable")
-        }
+        try ImageFile.writeAtomically(data, to: url)
     }
 
     static func encode(_ frames: [Image], delay: Int, loop: Bool, dither: Bool, path: String) throws -> Data {

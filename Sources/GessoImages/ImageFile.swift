@@ -89,6 +89,13 @@ public enum ImageFile {
             let found = url.pathExtension.isEmpty ? "no extension" : "the extension '.\(url.pathExtension)'"
             throw ImageError(path: path, problem: "has \(found); name the file .png, .jpg or .jpeg to choose the format")
         }
+        try writeAtomically(data, to: url)
+    }
+
+    /// Writes bytes to a temporary file in the target's folder, then renames it over the target, so a reader never
+    /// sees half a file and an interrupted write leaves any earlier file intact. Errors name the target.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        let path = url.path
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
