@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "GessoNNTests", dependencies: ["GessoNN", "GessoOptim"], exclude: ["Fixtures"]),
         .testTarget(name: "GessoImagesTests", dependencies: ["GessoImages"], exclude: ["Fixtures"]),
         .testTarget(name: "GessoDataTests", dependencies: ["GessoData"]),
-        .testTarget(name: "GessoModelsTests", dependencies: ["GessoModels", "GessoData"]),
+        .testTarget(name: "GessoModelsTests", dependencies: ["GessoModels", "GessoData"], exclude: ["Fixtures"]),
         // Runs the built `gesso` binary; depends on the executable so that it is built first.
         .testTarget(name: "GessoCLITests", dependencies: ["GessoCLI", "GessoImages"]),
     ],

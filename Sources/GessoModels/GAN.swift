@@ -103,10 +103,10 @@ public struct GANTrainer {
     public var step = 0
 
     /// DCGAN's recipe: Adam, learning rate 2e-4, beta1 0.5, for both players.
-    public init(architecture: GANArchitecture, size: Int, channels: Int, latentSize: Int = 100, loss: GANLoss = .minimax,
-                seed: UInt64) {
-        generator = architecture.generator(size: size, channels: channels, latentSize: latentSize, seed: seed)
-        discriminator = architecture.discriminator(size: size, channels: channels, seed: seed)
+    public init(architecture: GANArchitecture, size: Int, channels: Int, latentSize: Int = 100, width: Int = 64,
+                loss: GANLoss = .minimax, seed: UInt64) {
+        generator = architecture.generator(size: size, channels: channels, latentSize: latentSize, width: width, seed: seed)
+        discriminator = architecture.discriminator(size: size, channels: channels, width: width, seed: seed)
         generatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5)
         discriminatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5)
         self.latentSize = latentSize
@@ -145,9 +145,13 @@ public struct GANTrainer {
     /// One round of the game on a batch of real images `[B, S, S, C]` in [-1, 1]: a discriminator step on real and
     /// generated images, then a generator step through the (fixed) discriminator.
     public mutating func trainStep(real: Tensor) -> StepResult {
-        let batch = real.shape[0]
+        let z = latents(real.shape[0])
+        return trainStep(real: real, latents: z)
+    }
+
+    /// One round of the game with given latents `[B, latentSize]` (the same ones for both players' steps).
+    public mutating func trainStep(real: Tensor, latents z: Tensor) -> StepResult {
         var context = LayerContext(training: true, random: random)
-        let z = latents(batch)
         // Fakes for D's step: no gradient into G.
         let fake = withoutGradients { generator(z, context: &context) }                 // [B, S, S, C]
         var realLogits = Tensor(0), fakeLogits = Tensor(0)
