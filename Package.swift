@@ -10,7 +10,7 @@ let oneDNN = Context.packageDirectory + "/.deps/onednn"
 let package = Package(
     name: "Gesso",
     products: [
-        .library(name: "Gesso", targets: ["TensorCore", "GessoNN", "GessoOptim", "GessoImages", "GessoData", "GessoModels"]),
+        .library(name: "Gesso", targets: ["TensorCore", "GessoNN", "GessoOptim", "GessoImages", "GessoData", "GessoModels", "GessoRL"]),
         .executable(name: "gesso", targets: ["GessoCLI"]),
     ],
     dependencies: [
@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "GessoNN", dependencies: ["TensorCore"]),
         .target(name: "GessoOptim", dependencies: ["GessoNN"]),
         .target(name: "GessoModels", dependencies: ["GessoNN", "GessoOptim"]),
+        // The lecture's DQN: a pixel game, replay, the agent; above the models (it trains LectureNetwork).
+        .target(name: "GessoRL", dependencies: ["TensorCore", "GessoNN", "GessoOptim", "GessoModels"]),
         // Image files and data sets sit beside the core: they import nothing above TensorCore.
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
@@ -43,7 +45,7 @@ let package = Package(
                 resources: [.copy("Resources")]),
         .executableTarget(
             name: "GessoCLI",
-            dependencies: ["TensorCore", "GessoNN", "GessoOptim", "GessoModels", "GessoImages", "GessoData",
+            dependencies: ["TensorCore", "GessoNN", "GessoOptim", "GessoModels", "GessoRL", "GessoImages", "GessoData",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "GessoKernelsTests", dependencies: ["GessoKernels"]),
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "GessoNNTests", dependencies: ["GessoNN", "GessoOptim"], exclude: ["Fixtures"]),
         .testTarget(name: "GessoImagesTests", dependencies: ["GessoImages"], exclude: ["Fixtures"]),
         .testTarget(name: "GessoDataTests", dependencies: ["GessoData"]),
+        .testTarget(name: "GessoRLTests", dependencies: ["GessoRL"]),
         .testTarget(name: "GessoModelsTests", dependencies: ["GessoModels", "GessoData"], exclude: ["Fixtures"]),
         // Runs the built `gesso` binary; depends on the executable so that it is built first.
         .testTarget(name: "GessoCLITests", dependencies: ["GessoCLI", "GessoImages"]),

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import GessoModels
+import GessoRL
 import TensorCore
 
 /// `gesso bench ops`: forward + backward time of the lecture network's and the DCGAN's layers.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self])
+        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self, DQNSteps.self])
 
     struct GANStep: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -38,6 +39,31 @@ struct Bench: ParsableCommand {
             let ms = times[times.count / 2]
             print(String(format: "gesso dcgan %dx%d batch %d: %.1f ms/step (%.1f images/s), median of %d", size, size, batchSize,
                          ms, Double(batchSize) * 1000 / ms, repeats))
+        }
+    }
+
+    struct DQNSteps: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dqn",
+            abstract: "DQN agent steps per second while learning (compare with bench/peers/torch_dqn.py).")
+        @Option(help: "Random steps that fill the replay memory first (untimed).") var fill = 1000
+        @Option(help: "Untimed learning steps.") var warmup = 200
+        @Option(help: "Timed agent steps per measurement.") var steps = 400
+        @Option(help: "Measurements (the median is reported).") var repeats = 3
+
+        func run() throws {
+            var config = DQNConfig()
+            config.epsilonStart = 0.5; config.epsilonEnd = 0.5; config.learningStarts = fill
+            var trainer = DQNTrainer(config: config, seed: 1)
+            for _ in 0..<(fill + warmup) { _ = trainer.advance() }
+            var rates: [Double] = []
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<steps { _ = trainer.advance() }
+                rates.append(Double(steps) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
+            }
+            print(String(format: "gesso dqn: %.1f agent steps/s (runs: %@), one update of batch %d every %d steps", rates.sorted()[rates.count / 2],
+                         rates.map { String(format: "%.1f", $0) }.joined(separator: ", "), config.batchSize, config.trainEvery))
         }
     }
 

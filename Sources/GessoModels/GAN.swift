@@ -152,25 +152,26 @@ public struct GANTrainer {
     /// One round of the game with given latents `[B, latentSize]` (the same ones for both players' steps).
     public mutating func trainStep(real: Tensor, latents z: Tensor) -> StepResult {
         var context = LayerContext(training: true, random: random)
-        // Fakes for D's step: no gradient into G.
-        let fake = withoutGradients { generator(z, context: &context) }                 // [B, S, S, C]
-        var realLogits = Tensor(0), fakeLogits = Tensor(0)
+        var realLogits = Tensor(0), fakeLogits = Tensor(0), dLoss = Tensor(0)
         let objective = self   // the loss functions, read-only inside the closures
-        var d = discriminator
-        let (dLoss, dGrads) = d.valueWithGradients(context: &context) { d, c in
-            realLogits = d(real, context: &c)                                             // [B, 1]
-            fakeLogits = d(fake, context: &c)                                             // [B, 1]
-            return objective.discriminatorLoss(real: realLogits, fake: fakeLogits)
-        }
-        var dParameters = d.parameters
-        discriminatorOptimizer.update(&dParameters, with: dGrads)
-        d.parameters = dParameters
-
-        // G's step: gradients flow through D's ops, D's weights stay as they are.
-        var g = generator
+        var d = discriminator, g = generator
+        var dOptimizer = discriminatorOptimizer
+        // One generator pass serves both steps, as in pytorch/examples: D learns from the fakes detached, then G's
+        // loss goes through the updated D back into the same pass.
         let (gLoss, gGrads) = g.valueWithGradients(context: &context) { g, c in
-            objective.generatorLoss(fake: d(g(z, context: &c), context: &c))
+            let fake = g(z, context: &c)                                                  // [B, S, S, C]
+            let (loss, dGrads) = d.valueWithGradients(context: &c) { d, c in
+                realLogits = d(real, context: &c)                                         // [B, 1]
+                fakeLogits = d(fake.detached(), context: &c)                              // [B, 1]
+                return objective.discriminatorLoss(real: realLogits, fake: fakeLogits)
+            }
+            dLoss = loss
+            var dParameters = d.parameters
+            dOptimizer.update(&dParameters, with: dGrads)
+            d.parameters = dParameters
+            return objective.generatorLoss(fake: d(fake, context: &c))                  // D's weights: plain tensors
         }
+        discriminatorOptimizer = dOptimizer
         var gParameters = g.parameters
         generatorOptimizer.update(&gParameters, with: gGrads)
         g.parameters = gParameters

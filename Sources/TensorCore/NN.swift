@@ -136,6 +136,15 @@ public enum losses {
                      "mean_absolute_error: predictions \(describe(predictions.shape)) and labels \(describe(labels.shape)) differ")
         return (predictions - labels).abs().mean()
     }
+    /// `tf.keras.losses.Huber` (mean over elements): 0.5 e^2 where |e| <= delta, delta (|e| - 0.5 delta) beyond,
+    /// with e = predictions - labels. Written as 0.5 q^2 + delta (|e| - q) with q = min(|e|, delta).
+    public static func huber(labels: Tensor, predictions: Tensor, delta: Float = 1) -> Tensor {
+        precondition(predictions.shape == labels.shape,
+                     "huber: predictions \(describe(predictions.shape)) and labels \(describe(labels.shape)) differ")
+        let e = (predictions - labels).abs()
+        let q = Tensor.minimum(e, Tensor(delta))
+        return (q.squared() * 0.5 + (e - q) * delta).mean()
+    }
 }
 
 /// The rest of the `tf.` names the lecture uses.
