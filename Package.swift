@@ -32,7 +32,7 @@ let package = Package(
         // Layers, initialisers, checkpoints <- optimizers <- models and trainers.
         .target(name: "GessoNN", dependencies: ["TensorCore"]),
         .target(name: "GessoOptim", dependencies: ["GessoNN"]),
-        .target(name: "GessoModels", dependencies: ["GessoNN", "GessoOptim"]),
+        .target(name: "GessoModels", dependencies: ["GessoNN", "GessoOptim", "GessoImages"]),
         // The lecture's DQN: a pixel game, replay, the agent; above the models (it trains LectureNetwork).
         .target(name: "GessoRL", dependencies: ["TensorCore", "GessoNN", "GessoOptim", "GessoModels"]),
         // Image files and data sets sit beside the core: they import nothing above TensorCore.

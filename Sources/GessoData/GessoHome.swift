@@ -12,4 +12,7 @@ public enum GessoHome {
 
     /// Data sets fetched by `scripts/setup.sh` (MNIST-5k): `root/data`.
     public static var data: URL { root.appendingPathComponent("data", isDirectory: true) }
+
+    /// Pre-trained weights fetched by `scripts/setup.sh` (`efficientnet-lite0.pth`): `root/models`.
+    public static var models: URL { root.appendingPathComponent("models", isDirectory: true) }
 }
