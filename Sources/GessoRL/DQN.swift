@@ -19,7 +19,7 @@ public struct DQNConfig: Codable, Equatable, Sendable {
     /// flies into the ceiling within a second and never meets a pipe; about one flap in seven agent steps hovers.
     public var exploreFlapProbability: Float = 0.15
     /// Agent steps over which epsilon falls linearly from start to end.
-    public var epsilonSteps = 20_000
+    public var epsilonSteps = 10_000
     public var optimizer = OptimizerChoice.adam
     public var learningRate: Float = 1e-4
     public var frameSkip = 2

@@ -3,8 +3,11 @@ import Testing
 
 /// End-to-end tests of the `gesso` command: run the built binary as a user would and read what it prints.
 struct GessoCommandTests {
-    /// The `gesso` binary built with these tests (`swift test` builds every product of the package).
+    /// The `gesso` binary built with these tests (`swift test` builds every product of the package): the one beside
+    /// the running test bundle (so `--scratch-path` builds test their own binary), else the newest under `.build`.
     static let binary: URL? = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gesso")
+        if CommandLine.arguments[0].hasSuffix(".xctest"), FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let candidates = ["release", "debug"].map { root.appendingPathComponent(".build/\($0)/gesso") }
@@ -14,6 +17,21 @@ struct GessoCommandTests {
         }
         return existing.max { modified($0) < modified($1) }
     }()
+
+    /// Starts gesso, presses Ctrl-C after `seconds`, and returns its exit status and standard output.
+    static func interrupt(_ arguments: [String], after seconds: Double) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try #require(Self.binary, "the gesso binary was not built (.build/{release,debug}/gesso)")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let binary = try #require(Self.binary, "the gesso binary was not built (.build/{release,debug}/gesso)")

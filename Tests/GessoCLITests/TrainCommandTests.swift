@@ -69,20 +69,10 @@ struct TrainCommandTests {
     @Test func ctrlCSavesAndResumeFinishes() throws {
         let run = FileManager.default.temporaryDirectory.appendingPathComponent("gesso-cli-stop-\(getpid())")
         defer { try? FileManager.default.removeItem(at: run) }
-        let binary = try #require(GessoCommandTests.binary)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["train", "classifier", "--data", "digits", "--epochs", "200", "--out", run.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         // Wait until training has started (the first epoch's checkpoint or a second), then press Ctrl-C.
-        Thread.sleep(forTimeInterval: 3)
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0)
+        let (status, text) = try GessoCommandTests.interrupt(["train", "classifier", "--data", "digits", "--epochs", "200",
+                                                              "--out", run.path], after: 3)
+        #expect(status == 0)
         #expect(text.contains("Stopped: saved"), "output: \(text)")
         #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint.safetensors").path))
         // Resuming with fewer epochs than already done says so and exits cleanly.
