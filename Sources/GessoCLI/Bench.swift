@@ -7,7 +7,7 @@ import TensorCore
 /// `gesso bench ops`: forward + backward time of the lecture network's and the DCGAN's layers.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self, DQNSteps.self, EffNet.self])
+        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self, DQNSteps.self, EffNet.self, Transfer.self])
 
     struct GANStep: ParsableCommand {
         static let configuration = CommandConfiguration(

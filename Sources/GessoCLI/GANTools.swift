@@ -82,20 +82,68 @@ struct GANArithmetic: ParsableCommand {
     }
 }
 
-/// `gesso gan score`: how convincing Fashion-MNIST samples are to a classifier trained on the real images.
+/// `gesso gan score`: how convincing samples are, to a classifier trained on the real images (Fashion-MNIST), and by
+/// the Frechet distance of their EfficientNet-Lite0 embeddings to those of real images.
 struct GANScore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "score", abstract: "Score a GAN's samples with a classifier from `gesso train classifier`.",
-        discussion: "Reports the classifier's mean top-class confidence on the samples (higher: clearer images) and the share " +
-            "of samples per class (each class near 1/classes: no mode collapse).")
+        commandName: "score", abstract: "Score a GAN's samples with a classifier from `gesso train classifier` and/or against real images (--fed).",
+        discussion: "--classifier reports the classifier's mean top-class confidence on the samples (higher: clearer images) and the share " +
+            "of samples per class (each class near 1/classes: no mode collapse). --fed FOLDER reports the Frechet distance between " +
+            "Gaussian fits of the EfficientNet-Lite0 embeddings (1280-d) of --fed-samples samples and of the folder's images " +
+            "(lower: closer to the real images; 0 for the same statistics; as FID, but in EfficientNet's space, and it depends " +
+            "on the number of images, so compare numbers made with the same counts). Both write score.json in the run folder.")
 
     @Option(name: .customLong("run"), help: "The run folder of `gesso gan train`.") var runFolder: String
-    @Option(help: "The run folder of a classifier trained on the same kind of images.") var classifier: String
-    @Option(help: "How many samples.") var count = 1000
+    @Option(help: "The run folder of a classifier trained on the same kind of images.") var classifier: String?
+    @Option(help: "How many samples (for --classifier).") var count = 1000
     @Option(help: "Seed of the first sample.") var seed: UInt64 = 1000
+    @Option(help: "A folder of real images (any depth): report the Frechet embedding distance (FED) to them.") var fed: String?
+    @Option(help: "How many samples for --fed (each costs an EfficientNet pass, about 25 ms).") var fedSamples = 500
+    @Option(help: "The EfficientNet-Lite0 weights for --fed (default $GESSO_HOME/models/efficientnet-lite0.pth).") var weights: String?
+
+    func validate() throws {
+        guard classifier != nil || fed != nil else { throw ValidationError("give --classifier RUN, --fed FOLDER, or both") }
+        guard count >= 1, fedSamples >= 2 else { throw ValidationError("--count must be at least 1 and --fed-samples at least 2") }
+    }
 
     func run() throws {
         let (options, gan) = loadGenerator(run: runFolder)
+        var report: [String: Any] = [:]
+        if let classifier { report.merge(classifierScore(classifier, options: options, gan: gan)) { $1 } }
+        if let fed { report.merge(frechetScore(fed, options: options, gan: gan)) { $1 } }
+        try write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
+                  to: URL(fileURLWithPath: runFolder).appendingPathComponent("score.json"))
+    }
+
+    /// The Frechet distance between the embeddings of `fedSamples` samples (seeds `seed`, `seed` + 1, ...) and of
+    /// every image under `folder`, both through EfficientNet's preprocessing (RGB, enlarged, centre 224 x 224).
+    func frechetScore(_ folder: String, options: GANOptions, gan: GANTrainer) -> [String: Any] {
+        let urls: [URL]
+        do { urls = try ImageCollection.imageFiles(in: URL(fileURLWithPath: folder)) } catch { fail("\(error)") }
+        guard urls.count >= 2 else { fail("\(folder): the Frechet distance needs at least 2 real images, found \(urls.count)") }
+        let model = PretrainedEfficientNet.load(weights)
+        var samples: [Image] = []
+        for start in stride(from: 0, to: fedSamples, by: 64) {
+            let n = min(64, fedSamples - start)
+            let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
+            let images = gan.sample(z)                                                         // [n, S, S, C] in [-1, 1]
+            samples += (0..<n).map { Image(tensor: images[$0], range: -1...1) }
+        }
+        let fake = PretrainedEfficientNet.embeddings(model, count: samples.count, label: "samples") { samples[$0] }
+        let real: [Float]
+        do {
+            real = try PretrainedEfficientNet.embeddings(model, count: urls.count, label: "real images") { try ImageFile.read(urls[$0]) }
+        } catch { fail("\(error)") }
+        let d = EfficientNetLite0.embeddingSize
+        let distance = FrechetDistance.between(Tensor(shape: [samples.count, d], scalars: fake),
+                                               Tensor(shape: [urls.count, d], scalars: real))
+        print(String(format: "Frechet embedding distance (EfficientNet-Lite0, %d samples vs %d real images): %.3f",
+                     samples.count, urls.count, distance))
+        return ["fed": distance, "fedSamples": samples.count, "fedRealImages": urls.count, "fedFolder": folder]
+    }
+
+    /// The classifier's mean confidence and class shares over `count` samples.
+    func classifierScore(_ classifier: String, options: GANOptions, gan: GANTrainer) -> [String: Any] {
         let cURL = URL(fileURLWithPath: classifier)
         guard let c = try? JSONDecoder().decode(ClassifierOptions.self, from: Data(contentsOf: cURL.appendingPathComponent("options.json"))) else {
             fail("\(cURL.appendingPathComponent("options.json").path) is missing or damaged: --classifier must be a `gesso train classifier` run")
@@ -139,10 +187,8 @@ struct GANScore: ParsableCommand {
         }
         let minimum = Double(counts.min() ?? 0) / Double(count)
         print(String(format: "Smallest class share: %.1f%%", 100 * minimum))
-        let report: [String: Any] = ["samples": count, "meanConfidence": confidence,
-                                     "classShares": Dictionary(uniqueKeysWithValues: zip(c.classNames, counts.map { Double($0) / Double(count) }))]
-        try write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
-                  to: URL(fileURLWithPath: runFolder).appendingPathComponent("score.json"))
+        return ["samples": count, "meanConfidence": confidence,
+                "classShares": Dictionary(uniqueKeysWithValues: zip(c.classNames, counts.map { Double($0) / Double(count) }))]
     }
 }
 

@@ -24,6 +24,25 @@ public enum DataSplit {
         }
         return (data[train.sorted()], data[validation.sorted()])
     }
+
+    /// A seeded split with `count` training images from each class (few-shot: "10 images a class") and the rest of
+    /// each class for validation; a class with `count` or fewer images gives all but one to training, so that
+    /// every class is in both parts where it can be. Both parts keep the original order.
+    public static func perClass(_ data: LabeledImages, count: Int,
+                                seed: UInt64) -> (train: LabeledImages, validation: LabeledImages) {
+        precondition(count >= 1, "perClass: count \(count) must be at least 1")
+        var generator = RandomGenerator(seed: seed)
+        var train = [Int](), validation = [Int]()
+        var byClass = [[Int]](repeating: [], count: data.classNames.count)
+        for (i, label) in data.labels.enumerated() { byClass[label].append(i) }
+        for var members in byClass {
+            seededShuffle(&members, using: &generator)
+            let take = members.count > count ? count : max(members.count - 1, min(members.count, 1))
+            train += members[..<take]
+            validation += members[take...]
+        }
+        return (data[train.sorted()], data[validation.sorted()])
+    }
 }
 
 /// Fisher-Yates with our own generator and index draw, so the order is the same on every machine and Swift version
