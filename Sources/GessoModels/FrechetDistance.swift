@@ -12,7 +12,9 @@ import GessoNN
 /// sqrt(S1) S2 sqrt(S1) has the same non-zero eigenvalues as S1 S2, hence as (L1^T L2)(L1^T L2)^T, so the trace of
 /// its square root is the sum of the singular values of C = L1^T L2 = A B^T / sqrt((n1 - 1)(n2 - 1)), `[n1, n2]`:
 /// the square roots of the eigenvalues of C C^T (or C^T C, whichever is smaller). The symmetric eigenvalue problem
-/// is solved by cyclic Jacobi rotations in Double, O(k^3) a sweep for k = min(n1, n2): about 2-5 s for k = 500.
+/// is solved by cyclic Jacobi rotations in Double, O(k^3) a sweep for k = min(n1, n2). Measured: `gesso gan score
+/// --fed` with 500 samples against 3,926 emoji took 104 s on 2 shared cores, of which about 97 s were the 4,426
+/// EfficientNet passes, leaving under 7 s for C, C C^T (k = 500) and its eigenvalues together.
 public enum FrechetDistance {
     /// The distance between the Gaussian fits of `a` `[n1, d]` and `b` `[n2, d]` (n1, n2 >= 2).
     public static func between(_ a: Tensor, _ b: Tensor) -> Double {
