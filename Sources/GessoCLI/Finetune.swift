@@ -274,39 +274,18 @@ struct Finetune: ParsableCommand {
         var evaluation = trainer.evaluate(images: validation.images, labels: validation.labels)
         for epoch in startEpoch..<max(startEpoch, options.epochs) {
             let batches = Batches(train, batchSize: options.batchSize, shuffle: true, seed: options.seed, epoch: epoch)
-            var lossSum = 0.0, correct = 0, seen = 0
-            let epochStart = Date()
-            for b in startBatch..<batches.count {
-                let batch = batches[b]
-                let r = trainer.trainStep(images: batch.images, labels: batch.labels)
-                guard r.loss.isFinite else {
-                    fail("the loss became \(r.loss) at step \(trainer.step): training diverged. Try a smaller --learning-rate " +
-                         "(now \(options.learningRate)); the last good checkpoint is \(checkpointURL.path)")
-                }
-                lossSum += Double(r.loss) * Double(r.count); correct += r.correct; seen += r.count
-                if StopRequest.requested != 0 {
-                    bar.finish()
-                    try TrainingCheckpoint.write(trainer, epoch: epoch, config: config.merging(["position.batch": String(b + 1)]) { $1 },
-                                                 to: checkpointURL)
-                    print("Stopped: saved \(checkpointURL.path). Continue with: gesso finetune --resume --out \(out)")
-                    return
-                }
+            guard let totals = try trainEpoch(&trainer, batches, from: startBatch, epoch: epoch, config: config,
+                                              checkpoint: checkpointURL, learningRate: options.learningRate, onStep: { _, _ in }) else {
+                bar.finish()
+                print("Stopped: saved \(checkpointURL.path). Continue with: gesso finetune --resume --out \(out)")
+                return
             }
             startBatch = 0
-            let seconds = Date().timeIntervalSince(epochStart)
             evaluation = trainer.evaluate(images: validation.images, labels: validation.labels)
-            history.append(epoch: epoch + 1, step: trainer.step, trainLoss: lossSum / Double(max(seen, 1)),
-                           trainAccuracy: Double(correct) / Double(max(seen, 1)), validationLoss: Double(evaluation.loss),
-                           validationAccuracy: Double(evaluation.accuracy), seconds: seconds,
-                           imagesPerSecond: Double(seen) / max(seconds, 1e-9), learningRate: Double(trainer.optimizer.learningRate))
-            bar.update(epoch + 1 - startEpoch, String(format: "loss %.4f acc %.1f%% validation %.1f%%", lossSum / Double(max(seen, 1)),
-                                                      100 * Double(correct) / Double(max(seen, 1)), 100 * evaluation.accuracy))
-            try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config, to: checkpointURL)
-            if evaluation.accuracy >= Float(history.bestValidationAccuracy(excludingLast: true) ?? -1) {
-                try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config,
-                                             to: runFolder.appendingPathComponent("best.safetensors"))
-            }
-            try history.save()
+            try recordEpoch(trainer, epoch: epoch, totals: totals, evaluation: evaluation, history: &history, config: config,
+                            runFolder: runFolder)
+            bar.update(epoch + 1 - startEpoch, String(format: "loss %.4f acc %.1f%% validation %.1f%%", totals.loss,
+                                                      100 * totals.accuracy, 100 * evaluation.accuracy))
         }
         bar.finish()
         if let last = history.rows.last {

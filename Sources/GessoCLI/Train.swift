@@ -156,43 +156,22 @@ struct TrainClassifier: ParsableCommand {
         for epoch in startEpoch..<max(startEpoch, options.epochs) {
             let batches = Batches(train, batchSize: options.batchSize, shuffle: true, seed: options.seed, epoch: epoch)
             var bar = ProgressBar(total: batches.count, label: "epoch \(epoch + 1)/\(options.epochs)")
-            var lossSum: Double = 0, correct = 0, seen = 0
-            let epochStart = Date()
-            for b in startBatch..<batches.count {
-                let batch = batches[b]
-                let r = trainer.trainStep(images: batch.images, labels: batch.labels)
-                guard r.loss.isFinite else {
-                    fail("the loss became \(r.loss) at step \(trainer.step): training diverged. Try a smaller --learning-rate " +
-                         "(now \(options.learningRate)); the last good checkpoint is \(checkpointURL.path)")
-                }
-                lossSum += Double(r.loss) * Double(r.count); correct += r.correct; seen += r.count
-                let rate = Double(seen) / max(Date().timeIntervalSince(epochStart), 1e-9)
-                bar.update(b + 1, String(format: "loss %.4f acc %.1f%% %.0f img/s", lossSum / Double(seen),
-                                         100 * Double(correct) / Double(seen), rate))
-                if StopRequest.requested != 0 {
-                    bar.finish()
-                    try TrainingCheckpoint.write(trainer, epoch: epoch, config: config.merging(["position.batch": String(b + 1)]) { $1 },
-                                                 to: checkpointURL)
-                    print("Stopped: saved \(checkpointURL.path). Continue with: gesso train classifier --resume --out \(out)")
-                    return
-                }
+            let finished = try trainEpoch(&trainer, batches, from: startBatch, epoch: epoch, config: config, checkpoint: checkpointURL,
+                                          learningRate: options.learningRate) { b, t in
+                bar.update(b, String(format: "loss %.4f acc %.1f%% %.0f img/s", t.loss, 100 * t.accuracy,
+                                     Double(t.seen) / max(Date().timeIntervalSince(t.started), 1e-9)))
             }
             bar.finish()
-            startBatch = 0
-            let seconds = Date().timeIntervalSince(epochStart)
-            let eval = trainer.evaluate(images: validation.images, labels: validation.labels)
-            history.append(epoch: epoch + 1, step: trainer.step, trainLoss: lossSum / Double(max(seen, 1)),
-                           trainAccuracy: Double(correct) / Double(max(seen, 1)), validationLoss: Double(eval.loss),
-                           validationAccuracy: Double(eval.accuracy), seconds: seconds,
-                           imagesPerSecond: Double(seen) / max(seconds, 1e-9), learningRate: Double(trainer.optimizer.learningRate))
-            print(String(format: "epoch %d: train loss %.4f, validation loss %.4f, validation accuracy %.2f%% (%.0f s)",
-                         epoch + 1, lossSum / Double(max(seen, 1)), eval.loss, 100 * eval.accuracy, seconds))
-            try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config, to: checkpointURL)
-            if eval.accuracy >= Float(history.bestValidationAccuracy(excludingLast: true) ?? -1) {
-                try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config,
-                                             to: runFolder.appendingPathComponent("best.safetensors"))
+            guard let totals = finished else {
+                print("Stopped: saved \(checkpointURL.path). Continue with: gesso train classifier --resume --out \(out)")
+                return
             }
-            try history.save()
+            startBatch = 0
+            let eval = trainer.evaluate(images: validation.images, labels: validation.labels)
+            print(String(format: "epoch %d: train loss %.4f, validation loss %.4f, validation accuracy %.2f%% (%.0f s)",
+                         epoch + 1, totals.loss, eval.loss, 100 * eval.accuracy, totals.seconds))
+            try recordEpoch(trainer, epoch: epoch, totals: totals, evaluation: eval, history: &history, config: config,
+                            runFolder: runFolder)
             try RunPictures.write(history: history, evaluation: eval, validation: validation, classNames: options.classNames,
                                   to: runFolder)
         }
@@ -268,3 +247,53 @@ extension JSONEncoder {
 
 /// Writes a file atomically (temporary file, then rename), as every output of a run is written.
 func write(_ data: Data, to url: URL) throws { try AtomicFile.write(data, to: url) }
+
+/// The sums of one epoch of classifier steps.
+struct EpochTotals {
+    var lossSum = 0.0, correct = 0, seen = 0
+    let started = Date()
+    /// The epoch's training time (set when its last step is done).
+    var seconds = 0.0
+    var loss: Double { lossSum / Double(max(seen, 1)) }
+    var accuracy: Double { Double(correct) / Double(max(seen, 1)) }
+}
+
+/// Steps through batches `start..<batches.count` of epoch `epoch` (shared by `gesso train classifier` and `gesso
+/// finetune`): a diverged loss exits with advice; `onStep(b + 1, totals)` follows each step; on Ctrl-C the checkpoint
+/// is written with the position in the epoch and nil returned.
+func trainEpoch(_ trainer: inout ClassifierTrainer, _ batches: Batches, from start: Int, epoch: Int, config: [String: String],
+                checkpoint: URL, learningRate: Float, onStep: (Int, EpochTotals) -> Void) throws -> EpochTotals? {
+    var totals = EpochTotals()
+    for b in start..<batches.count {
+        let batch = batches[b]
+        let r = trainer.trainStep(images: batch.images, labels: batch.labels)
+        guard r.loss.isFinite else {
+            fail("the loss became \(r.loss) at step \(trainer.step): training diverged. Try a smaller --learning-rate " +
+                 "(now \(learningRate)); the last good checkpoint is \(checkpoint.path)")
+        }
+        totals.lossSum += Double(r.loss) * Double(r.count); totals.correct += r.correct; totals.seen += r.count
+        onStep(b + 1, totals)
+        if StopRequest.requested != 0 {
+            try TrainingCheckpoint.write(trainer, epoch: epoch, config: config.merging(["position.batch": String(b + 1)]) { $1 },
+                                         to: checkpoint)
+            return nil
+        }
+    }
+    totals.seconds = Date().timeIntervalSince(totals.started)
+    return totals
+}
+
+/// After epoch `epoch` (0-based): its metrics row, checkpoint.safetensors, best.safetensors when the validation
+/// accuracy is the best so far, and metrics.csv.
+func recordEpoch(_ trainer: ClassifierTrainer, epoch: Int, totals: EpochTotals, evaluation: ClassifierTrainer.Evaluation,
+                 history: inout MetricsLog, config: [String: String], runFolder: URL) throws {
+    history.append(epoch: epoch + 1, step: trainer.step, trainLoss: totals.loss, trainAccuracy: totals.accuracy,
+                   validationLoss: Double(evaluation.loss), validationAccuracy: Double(evaluation.accuracy),
+                   seconds: totals.seconds, imagesPerSecond: Double(totals.seen) / max(totals.seconds, 1e-9),
+                   learningRate: Double(trainer.optimizer.learningRate))
+    try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config, to: runFolder.appendingPathComponent("checkpoint.safetensors"))
+    if evaluation.accuracy >= Float(history.bestValidationAccuracy(excludingLast: true) ?? -1) {
+        try TrainingCheckpoint.write(trainer, epoch: epoch + 1, config: config, to: runFolder.appendingPathComponent("best.safetensors"))
+    }
+    try history.save()
+}
