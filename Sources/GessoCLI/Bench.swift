@@ -4,6 +4,18 @@ import GessoModels
 import GessoRL
 import TensorCore
 
+/// Seconds per call of `body`, for each of `repeats` timed runs of `calls` calls.
+func timedRuns(repeats: Int, calls: Int, _ body: () -> Void) -> [Double] {
+    (0..<repeats).map { _ in
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<calls { body() }
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(calls)
+    }
+}
+
+/// The middle value (the upper one of the two middles for an even count).
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
 /// `gesso bench ops`: forward + backward time of the lecture network's and the DCGAN's layers.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,14 +41,7 @@ struct Bench: ParsableCommand {
             let real = Tensor.randomUniform([batchSize, size, size, 3], lower: -1, upper: 1, using: &g)
             var trainer = GANTrainer(architecture: .dcgan, size: size, channels: 3, seed: 1)
             for _ in 0..<warmup { _ = trainer.trainStep(real: real) }
-            var times: [Double] = []
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                for _ in 0..<steps { _ = trainer.trainStep(real: real) }
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(steps))
-            }
-            times.sort()
-            let ms = times[times.count / 2]
+            let ms = median(timedRuns(repeats: repeats, calls: steps) { _ = trainer.trainStep(real: real) }.map { $0 * 1000 })
             print(String(format: "gesso dcgan %dx%d batch %d: %.1f ms/step (%.1f images/s), median of %d", size, size, batchSize,
                          ms, Double(batchSize) * 1000 / ms, repeats))
         }
@@ -72,15 +77,10 @@ struct Bench: ParsableCommand {
             var g = RandomGenerator(seed: 1)
             let x = Tensor.randomUniform([batchSize, 224, 224, 3], lower: -1, upper: 1, using: &g)
             for _ in 0..<warmup { _ = model.logits(x) }
-            var rates: [Double] = []
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                for _ in 0..<steps { _ = model.logits(x) }
-                rates.append(Double(steps * batchSize) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
-            }
-            let median = rates.sorted()[rates.count / 2]
-            print(String(format: "gesso effnet-lite0: %.1f images/s (%.0f ms/batch of %d; runs: %@), median of %d", median,
-                         1000 * Double(batchSize) / median, batchSize, rates.map { String(format: "%.1f", $0) }.joined(separator: ", "),
+            let rates = timedRuns(repeats: repeats, calls: steps) { _ = model.logits(x) }.map { Double(batchSize) / $0 }
+            let imagesPerSecond = median(rates)
+            print(String(format: "gesso effnet-lite0: %.1f images/s (%.0f ms/batch of %d; runs: %@), median of %d", imagesPerSecond,
+                         1000 * Double(batchSize) / imagesPerSecond, batchSize, rates.map { String(format: "%.1f", $0) }.joined(separator: ", "),
                          repeats))
         }
     }
@@ -99,13 +99,8 @@ struct Bench: ParsableCommand {
             config.epsilonStart = 0.5; config.epsilonEnd = 0.5; config.learningStarts = fill
             var trainer = DQNTrainer(config: config, seed: 1)
             for _ in 0..<(fill + warmup) { _ = trainer.advance() }
-            var rates: [Double] = []
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                for _ in 0..<steps { _ = trainer.advance() }
-                rates.append(Double(steps) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
-            }
-            print(String(format: "gesso dqn: %.1f agent steps/s (runs: %@), one update of batch %d every %d steps", rates.sorted()[rates.count / 2],
+            let rates = timedRuns(repeats: repeats, calls: steps) { _ = trainer.advance() }.map { 1 / $0 }
+            print(String(format: "gesso dqn: %.1f agent steps/s (runs: %@), one update of batch %d every %d steps", median(rates),
                          rates.map { String(format: "%.1f", $0) }.joined(separator: ", "), config.batchSize, config.trainEvery))
         }
     }
@@ -132,17 +127,11 @@ struct Bench: ParsableCommand {
             var trainer = ClassifierTrainer(model: ClassifierArchitecture(rawValue: model)!.make(imageSize: 28, channels: 1, classes: 10, seed: 1),
                                             optimizer: OptimizerChoice.adam.make(learningRate: 1e-3), classes: 10, seed: 1)
             for _ in 0..<warmup { _ = trainer.trainStep(images: images, labels: labels) }
-            var rates: [Double] = []
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                for _ in 0..<steps { _ = trainer.trainStep(images: images, labels: labels) }
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                rates.append(Double(steps * batchSize) / seconds)
-            }
-            rates.sort()
-            let median = rates[rates.count / 2]
-            print(String(format: "gesso %@: %.0f images/s (%.1f ms/step), median of %d", model, median,
-                         1000 * Double(batchSize) / median, repeats))
+            let imagesPerSecond = median(timedRuns(repeats: repeats, calls: steps) {
+                _ = trainer.trainStep(images: images, labels: labels)
+            }.map { Double(batchSize) / $0 })
+            print(String(format: "gesso %@: %.0f images/s (%.1f ms/step), median of %d", model, imagesPerSecond,
+                         1000 * Double(batchSize) / imagesPerSecond, repeats))
         }
     }
 
@@ -169,14 +158,7 @@ struct Bench: ParsableCommand {
             for c in cases {
                 let run = c.make()
                 for _ in 0..<warmup { run() }
-                var times: [Double] = []
-                for _ in 0..<repeats {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    run()
-                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-                }
-                times.sort()
-                let ms = times[times.count / 2]
+                let ms = median(timedRuns(repeats: repeats, calls: 1) { run() }.map { $0 * 1000 })
                 let gflops = c.flops > 0 ? c.flops / ms / 1e6 : 0
                 print("| \(c.name) | \(c.shape) | \(String(format: "%.3f", ms)) | \(c.flops > 0 ? String(format: "%.1f", gflops) : "-") |")
                 results.append(["name": c.name, "ms": ms, "gflops": gflops])
