@@ -19,7 +19,7 @@ func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 /// `gesso bench ops`: forward + backward time of the lecture network's and the DCGAN's layers.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self, DQNSteps.self, EffNet.self, Transfer.self])
+        abstract: "Benchmarks (compare with bench/peers/).", subcommands: [Ops.self, Classifier.self, GANStep.self, DQNSteps.self, EffNet.self, Transfer.self, Pix2PixStep.self, CycleGANStep.self])
 
     struct GANStep: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -144,16 +144,7 @@ struct GANScore: ParsableCommand {
 
     /// The classifier's mean confidence and class shares over `count` samples.
     func classifierScore(_ classifier: String, options: GANOptions, gan: GANTrainer) -> [String: Any] {
-        let cURL = URL(fileURLWithPath: classifier)
-        guard let c = try? JSONDecoder().decode(ClassifierOptions.self, from: Data(contentsOf: cURL.appendingPathComponent("options.json"))) else {
-            fail("\(cURL.appendingPathComponent("options.json").path) is missing or damaged: --classifier must be a `gesso train classifier` run")
-        }
-        var trainer = ClassifierTrainer(
-            model: ClassifierArchitecture(rawValue: c.model)!.make(imageSize: c.imageSize, channels: c.channels, classes: c.classNames.count, seed: c.seed),
-            optimizer: OptimizerChoice(rawValue: c.optimizer)!.make(learningRate: c.learningRate), classes: c.classNames.count, seed: c.seed)
-        var weights = cURL.appendingPathComponent("best.safetensors")
-        if !FileManager.default.fileExists(atPath: weights.path) { weights = cURL.appendingPathComponent("checkpoint.safetensors") }
-        do { _ = try TrainingCheckpoint.restore(&trainer, from: weights) } catch { fail("\(error)") }
+        let (c, trainer) = loadClassifierRun(classifier)
         guard c.channels == options.channels else {
             fail("the classifier sees \(c.channels)-channel images but the GAN makes \(options.channels)-channel ones")
         }
@@ -195,7 +186,7 @@ struct GANScore: ParsableCommand {
 /// `gesso data ...`: built-in data sets as folders of PNGs.
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "data", abstract: "Export built-in data sets as image folders.",
-                                                    subcommands: [EmojiExport.self])
+                                                    subcommands: [EmojiExport.self, Edges2EmojiExport.self, SmileysAnimalsExport.self])
 }
 
 struct EmojiExport: ParsableCommand {
@@ -213,4 +204,19 @@ struct EmojiExport: ParsableCommand {
             print("Wrote \(n) emoji to \(out)")
         } catch let e as DataError { fail(e.description) }
     }
+}
+
+/// A run of `gesso train classifier`: its options and its best (else last) weights.
+func loadClassifierRun(_ path: String) -> (ClassifierOptions, ClassifierTrainer) {
+    let cURL = URL(fileURLWithPath: path)
+    guard let c = try? JSONDecoder().decode(ClassifierOptions.self, from: Data(contentsOf: cURL.appendingPathComponent("options.json"))) else {
+        fail("\(cURL.appendingPathComponent("options.json").path) is missing or damaged: --classifier must be a `gesso train classifier` run")
+    }
+    var trainer = ClassifierTrainer(
+        model: ClassifierArchitecture(rawValue: c.model)!.make(imageSize: c.imageSize, channels: c.channels, classes: c.classNames.count, seed: c.seed),
+        optimizer: OptimizerChoice(rawValue: c.optimizer)!.make(learningRate: c.learningRate), classes: c.classNames.count, seed: c.seed)
+    var weights = cURL.appendingPathComponent("best.safetensors")
+    if !FileManager.default.fileExists(atPath: weights.path) { weights = cURL.appendingPathComponent("checkpoint.safetensors") }
+    do { _ = try TrainingCheckpoint.restore(&trainer, from: weights) } catch { fail("\(error)") }
+    return (c, trainer)
 }

@@ -7,7 +7,7 @@ struct Gesso: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gesso",
         abstract: "Gesso: a deep-learning studio for artists, with TensorFlow's semantics, on the CPU.",
-        subcommands: [Demo.self, Lecture.self, Train.self, Finetune.self, Predict.self, Classify.self, Embed.self, GAN.self, DQN.self, DataCommand.self, Bench.self],
+        subcommands: [Demo.self, Lecture.self, Train.self, Finetune.self, Predict.self, Classify.self, Embed.self, GAN.self, Pix2Pix.self, CycleGANCommand.self, Translate.self, DQN.self, DataCommand.self, Bench.self],
         defaultSubcommand: Demo.self
     )
 

@@ -103,3 +103,14 @@ public struct GlobalAvgPool: Layer {
         input.mean(alongAxes: [1, 2])
     }
 }
+
+/// Pads height and width by mirroring (`tf.pad` REFLECT, PyTorch's `ReflectionPad2d`): `[N, H, W, C]` ->
+/// `[N, H + 2p, W + 2p, C]`. CycleGAN's generators pad this way so that borders do not turn dark.
+public struct ReflectionPad2D: Layer {
+    public var parameters: [String: Tensor] = [:]
+    public let padding: Int
+    public init(_ padding: Int) { self.padding = padding }
+    public mutating func callAsFunction(_ input: Tensor, context: inout LayerContext) -> Tensor {
+        input.padded([[0, 0], [padding, padding], [padding, padding], [0, 0]], mode: .reflect)
+    }
+}

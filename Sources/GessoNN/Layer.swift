@@ -59,12 +59,12 @@ extension Layer {
 }
 
 /// Reads the parameters of a child with a name prefix.
-func prefixed(_ dict: [String: Tensor], _ prefix: String) -> [String: Tensor] {
+public func prefixed(_ dict: [String: Tensor], _ prefix: String) -> [String: Tensor] {
     Dictionary(uniqueKeysWithValues: dict.map { ("\(prefix).\($0.key)", $0.value) })
 }
 
 /// The entries of `dict` under `prefix.`, with the prefix removed.
-func unprefixed(_ dict: [String: Tensor], _ prefix: String) -> [String: Tensor] {
+public func unprefixed(_ dict: [String: Tensor], _ prefix: String) -> [String: Tensor] {
     let p = prefix + "."
     return Dictionary(uniqueKeysWithValues: dict.compactMap { k, v in
         k.hasPrefix(p) ? (String(k.dropFirst(p.count)), v) : nil

@@ -24,15 +24,18 @@ public struct BatchNorm: Layer {
     }
 }
 
-/// Instance normalisation of NHWC images: statistics over height and width per sample and channel.
+/// Instance normalisation of NHWC images: statistics over height and width per sample and channel. With `affine`
+/// false (pix2pix and CycleGAN's default, PyTorch's `InstanceNorm2d(affine=False)`) it has no parameters.
 public struct InstanceNorm: Layer {
     public var parameters: [String: Tensor]
     public let epsilon: Float
-    public init(channels: Int, epsilon: Float = 1e-5) {
-        parameters = ["gamma": Tensor.ones([channels]), "beta": Tensor.zeros([channels])]
+    let ones: Tensor, zeros: Tensor
+    public init(channels: Int, affine: Bool = true, epsilon: Float = 1e-5) {
+        ones = Tensor.ones([channels]); zeros = Tensor.zeros([channels])
+        parameters = affine ? ["gamma": ones, "beta": zeros] : [:]
         self.epsilon = epsilon
     }
     public mutating func callAsFunction(_ input: Tensor, context: inout LayerContext) -> Tensor {
-        nn.instanceNorm(input, scale: parameters["gamma"]!, offset: parameters["beta"]!, epsilon: epsilon)
+        nn.instanceNorm(input, scale: parameters["gamma"] ?? ones, offset: parameters["beta"] ?? zeros, epsilon: epsilon)
     }
 }

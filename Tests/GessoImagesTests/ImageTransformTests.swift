@@ -151,3 +151,22 @@ import TensorCore
         #expect(Image(tensor: tensor, range: -1...1).pixels == [0, 255, 128, 64, 255, 0, 0])
     }
 }
+
+/// `Image.edges`: lines where brightness jumps, nothing on flat areas.
+struct ImageEdgesTests {
+    @Test func aSquareGivesItsOutline() {
+        var image = Image(width: 12, height: 12, channels: 3, fill: 255)
+        for y in 4..<8 { for x in 4..<8 { for c in 0..<3 { image.pixels[(y * 12 + x) * 3 + c] = 0 } } }
+        let e = image.edges()
+        #expect(e.width == 12 && e.height == 12 && e.channels == 3)
+        func dark(_ x: Int, _ y: Int) -> Bool { e.pixels[(y * 12 + x) * 3] == 0 }
+        // The Sobel response is strong on both sides of the border (columns/rows 3 and 4, 7 and 8), zero on flat parts.
+        for (x, y) in [(3, 5), (4, 5), (7, 6), (8, 6), (5, 3), (5, 8)] { #expect(dark(x, y), "(\(x), \(y))") }
+        for (x, y) in [(0, 0), (11, 11), (1, 6), (10, 5), (5, 1)] { #expect(!dark(x, y), "(\(x), \(y))") }
+        // A flat image has no edges, whatever its colour; a faint step stays below the threshold.
+        #expect(Image(width: 5, height: 5, channels: 3, fill: 90).edges().pixels.allSatisfy { $0 == 255 })
+        var faint = Image(width: 6, height: 6, channels: 1, fill: 100)
+        for y in 0..<6 { for x in 3..<6 { faint.pixels[y * 6 + x] = 110 } }
+        #expect(faint.edges(channels: 1).pixels.allSatisfy { $0 == 255 })
+    }
+}
