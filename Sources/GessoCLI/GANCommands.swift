@@ -24,15 +24,19 @@ struct GANOptions: Codable, Equatable {
     var seed: UInt64
     var latentSize: Int
     var limit: Int?
+    /// The decay of the generator's weight average (nil: no average; runs from before it existed have none).
+    var average: Float?
 
     static let defaults = GANOptions(data: "", model: "dcgan", loss: "minimax", size: 32, channels: 0, epochs: 5, batchSize: 64,
-                                     seed: 1, latentSize: 100, limit: nil)
+                                     seed: 1, latentSize: 100, limit: nil, average: nil)
 
     var text: String { optionsText(self, defaults: Self.defaults) }
 
     func makeTrainer() -> GANTrainer {
-        GANTrainer(architecture: GANArchitecture(rawValue: model)!, size: size, channels: channels, latentSize: latentSize,
-                   loss: GANLoss(rawValue: loss)!, seed: seed)
+        var t = GANTrainer(architecture: GANArchitecture(rawValue: model)!, size: size, channels: channels, latentSize: latentSize,
+                           loss: GANLoss(rawValue: loss)!, seed: seed)
+        t.averageDecay = average
+        return t
     }
 
     static func read(run: String) -> GANOptions {
@@ -78,8 +82,11 @@ struct GANTrain: ParsableCommand {
     @Option(help: "The run folder.") var out: String
     @Flag(help: "Continue the run in --out.") var resume = false
     @Option(help: "Stop after this many minutes of training (saving everything), whatever --epochs says.") var minutes: Double?
+    @Option(help: "Keep a running average of the generator's weights with this decay (e.g. 0.999) and draw samples from it: smoother, often clearer images.")
+    var average: Float?
 
     func validate() throws {
+        if let a = average, !(a > 0 && a < 1) { throw ValidationError("--average must be between 0 and 1 (e.g. 0.999)") }
         if !resume && data == nil { throw ValidationError("give the images: a folder, emoji, fashion-mnist or mnist") }
         guard GANArchitecture(rawValue: model) != nil else { throw ValidationError("--model must be dcgan or mlp") }
         guard GANLoss(rawValue: loss) != nil else { throw ValidationError("--loss must be minimax or lsgan") }
@@ -132,7 +139,7 @@ struct GANTrain: ParsableCommand {
         } else {
             options = GANOptions(data: data!, model: model, loss: loss, size: size, channels: channels ?? 0,
                                  epochs: epochs ?? GANOptions.defaults.epochs, batchSize: batchSize, seed: seed,
-                                 latentSize: GANOptions.defaults.latentSize, limit: limit)
+                                 latentSize: GANOptions.defaults.latentSize, limit: limit, average: average)
         }
         let images = try loadImages(&options)
         let set = LabeledImages(images: images, labels: [Int](repeating: 0, count: images.shape[0]), classNames: ["images"],

@@ -100,6 +100,7 @@ struct GANScore: ParsableCommand {
     @Option(help: "A folder of real images (any depth): report the Frechet embedding distance (FED) to them.") var fed: String?
     @Option(help: "How many samples for --fed (each costs an EfficientNet pass, about 25 ms).") var fedSamples = 500
     @Option(help: "The EfficientNet-Lite0 weights for --fed (default $GESSO_HOME/models/efficientnet-lite0.pth).") var weights: String?
+    @Flag(help: "In a run with --average, score the generator's current weights instead of the average.") var currentWeights = false
 
     func validate() throws {
         guard classifier != nil || fed != nil else { throw ValidationError("give --classifier RUN, --fed FOLDER, or both") }
@@ -126,7 +127,7 @@ struct GANScore: ParsableCommand {
         for start in stride(from: 0, to: fedSamples, by: 64) {
             let n = min(64, fedSamples - start)
             let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
-            let images = gan.sample(z)                                                         // [n, S, S, C] in [-1, 1]
+            let images = gan.sample(z, averaged: !currentWeights)                                                         // [n, S, S, C] in [-1, 1]
             samples += (0..<n).map { Image(tensor: images[$0], range: -1...1) }
         }
         let fake = PretrainedEfficientNet.embeddings(model, count: samples.count, label: "samples") { samples[$0] }
@@ -153,7 +154,7 @@ struct GANScore: ParsableCommand {
         while start < count {
             let n = min(256, count - start)
             let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
-            var images = withoutGradients { (gan.sample(z) + 1) * 0.5 }     // [n, S, S, C] in [0, 1]
+            var images = withoutGradients { (gan.sample(z, averaged: !currentWeights) + 1) * 0.5 }     // [n, S, S, C] in [0, 1]
             if options.size != c.imageSize { images = images.resized(to: [c.imageSize, c.imageSize], method: .bilinear) }
             probabilities.append(withoutGradients { trainer.model.inference(images).softmax() })
             start += n

@@ -39,9 +39,15 @@ struct ClassifierOptions: Codable, Equatable {
 
 /// A run's options as "name = value" lines (written to options.txt), non-defaults marked with "*".
 func optionsText<T>(_ options: T, defaults: T) -> String {
-    let base = Dictionary(uniqueKeysWithValues: Mirror(reflecting: defaults).children.map { ($0.label!, "\($0.value)") })
+    /// A value as written: optionals without their "Optional(...)" wrapper.
+    func text(_ value: Any) -> String {
+        let m = Mirror(reflecting: value)
+        guard m.displayStyle == .optional else { return "\(value)" }
+        return m.children.first.map { "\($0.value)" } ?? "nil"
+    }
+    let base = Dictionary(uniqueKeysWithValues: Mirror(reflecting: defaults).children.map { ($0.label!, text($0.value)) })
     return Mirror(reflecting: options).children.map { c in
-        let v = "\(c.value)"
+        let v = text(c.value)
         return "\(c.label!) = \(v)\(base[c.label!] == v ? "" : "   *")"
     }.joined(separator: "\n") + "\n(* = not the default)\n"
 }

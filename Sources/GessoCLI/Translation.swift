@@ -25,13 +25,17 @@ struct TranslationOptions: Codable, Equatable {
     var norm: String
     var loss: String
     var limit: Int?
+    /// CycleGAN's identity loss weight, as a share of the cycle weight (nil in runs from before it was an option: 0.5).
+    var identityWeight: Float?
 
     static let pix2pixDefaults = TranslationOptions(kind: "pix2pix", data: "", second: nil, direction: "AtoB", size: 64, loadSize: 72,
                                                     preprocess: "resize-and-crop", flip: true, channels: 3, epochs: 10, decayEpochs: 0,
-                                                    batchSize: 1, seed: 1, width: 64, blocks: 0, norm: "batch", loss: "minimax", limit: nil)
+                                                    batchSize: 1, seed: 1, width: 64, blocks: 0, norm: "batch", loss: "minimax", limit: nil,
+                                                    identityWeight: nil)
     static let cycleGANDefaults = TranslationOptions(kind: "cyclegan", data: "", second: nil, direction: "AtoB", size: 64, loadSize: 72,
                                                      preprocess: "resize-and-crop", flip: true, channels: 3, epochs: 10, decayEpochs: 10,
-                                                     batchSize: 1, seed: 1, width: 64, blocks: 6, norm: "instance", loss: "lsgan", limit: nil)
+                                                     batchSize: 1, seed: 1, width: 64, blocks: 6, norm: "instance", loss: "lsgan", limit: nil,
+                                                     identityWeight: 0.5)
 
     var text: String { optionsText(self, defaults: kind == "pix2pix" ? Self.pix2pixDefaults : Self.cycleGANDefaults) }
 
@@ -50,7 +54,8 @@ struct TranslationOptions: Codable, Equatable {
 
     func makeCycleGAN() -> CycleGANTrainer {
         CycleGANTrainer(channelsA: channels, channelsB: channels, width: width, blocks: blocks, discriminatorWidth: width,
-                        norm: TranslationNorm(rawValue: norm)!, loss: GANLoss(rawValue: loss)!, seed: seed)
+                        norm: TranslationNorm(rawValue: norm)!, loss: GANLoss(rawValue: loss)!, identityWeight: identityWeight ?? 0.5,
+                        seed: seed)
     }
 
     static let builtins = ["pix2pix": "edges2emoji", "cyclegan": "smileys2animals"]
@@ -472,6 +477,8 @@ struct CycleGANTrain: ParsableCommand {
     @Argument(help: "The folder of domain B.") var second: String?
     @Option(help: "Residual blocks in each generator (6 or 9 in the paper).") var blocks: Int?
     @Option(help: "Of the epochs, how many at the end decay the learning rate linearly to 0.") var decayEpochs: Int?
+    @Option(help: "Weight of the identity loss (G_AB(b) close to b) as a share of the cycle weight: 0.5 keeps colours, 0 lets them change.")
+    var identityWeight: Float?
     @OptionGroup var common: TranslationTrainArguments
 
     func validate() throws {
@@ -481,6 +488,7 @@ struct CycleGANTrain: ParsableCommand {
         }
         if let b = blocks, b < 1 { throw ValidationError("--blocks must be at least 1") }
         if let d = decayEpochs, d < 0 { throw ValidationError("--decay-epochs must be 0 or more") }
+        if let w = identityWeight, !(w >= 0) { throw ValidationError("--identity-weight must be 0 or more") }
         try common.check(kind: "cyclegan")
     }
 
@@ -491,6 +499,7 @@ struct CycleGANTrain: ParsableCommand {
     func train() throws {
         var (folder, options) = common.begin(.cycleGANDefaults, data: data, second: second) { o in
             o.blocks = blocks ?? o.blocks
+            o.identityWeight = identityWeight ?? o.identityWeight
             o.decayEpochs = decayEpochs ?? o.epochs / 2
         }
         if common.resume { options.decayEpochs = decayEpochs ?? options.decayEpochs }

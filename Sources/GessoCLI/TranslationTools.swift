@@ -33,6 +33,14 @@ enum TranslationRun {
         }
     }
 
+    /// Training steps taken.
+    var step: Int {
+        switch self {
+        case .pix2pix(let t): return t.step
+        case .cyclegan(let t): return t.step
+        }
+    }
+
     /// `[N, H, W, C]` in [-1, 1], image by image; pix2pix goes its one way, whatever `aToB` says.
     func translate(_ x: Tensor, aToB: Bool) -> Tensor {
         switch self {
@@ -83,9 +91,9 @@ struct Pix2PixScore: ParsableCommand {
         let mean = withoutGradients { tensor(sets.train.b).mean(alongAxes: [0], keepDims: true) }
         let l1 = pixelL1(outputs, targets)
         let baseline = pixelL1(mean.broadcast(to: targets.shape), targets)
-        print(String(format: "L1 to %d held-out targets (0-1 pixel scale): %.4f; mean-image baseline %.4f (%.0f%% of the baseline)",
-                     test.a.count, l1, baseline, 100 * l1 / baseline))
-        let report: [String: Any] = ["heldOutPairs": test.a.count, "l1": l1, "meanImageL1": baseline, "step": "see checkpoint"]
+        print(String(format: "After %d steps: L1 to %d held-out targets (0-1 pixel scale): %.4f; mean-image baseline %.4f (%.0f%% of the baseline)",
+                     model.step, test.a.count, l1, baseline, 100 * l1 / baseline))
+        let report: [String: Any] = ["heldOutPairs": test.a.count, "l1": l1, "meanImageL1": baseline, "step": model.step]
         try write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
                   to: URL(fileURLWithPath: runFolder).appendingPathComponent("score.json"))
         let n = min(8, test.a.count)

@@ -101,6 +101,11 @@ public struct GANTrainer {
     /// Draws latents and dropout; saved in checkpoints.
     public var random: RandomGenerator
     public var step = 0
+    /// With a decay (0.999 typically), a running average of the generator's weights, updated after every step:
+    /// `average = decay * average + (1 - decay) * weights` (Yazici et al. 2019; as ProGAN/StyleGAN sample). Samples
+    /// then come from the average, which smooths the players' oscillation; running statistics are the generator's.
+    public var averageDecay: Float?
+    public var averageWeights: [String: Tensor]?
 
     /// DCGAN's recipe: Adam, learning rate 2e-4, beta1 0.5, for both players.
     public init(architecture: GANArchitecture, size: Int, channels: Int, latentSize: Int = 100, width: Int = 64,
@@ -179,6 +184,12 @@ public struct GANTrainer {
         discriminator = d
         random = context.random
         step += 1
+        if let decay = averageDecay {
+            let current = g.parameters
+            averageWeights = withoutGradients {
+                Dictionary(uniqueKeysWithValues: current.map { k, v in (k, averageWeights.flatMap { $0[k] }.map { $0 * decay + v * (1 - decay) } ?? v) })
+            }
+        }
         let minimax = loss == .minimax
         let score: (Tensor) -> Float = { logits in withoutGradients { (minimax ? logits.sigmoid() : logits).mean().scalar } }
         return StepResult(discriminatorLoss: dLoss.scalar, generatorLoss: gLoss.scalar, realScore: score(realLogits),
@@ -186,8 +197,12 @@ public struct GANTrainer {
     }
 
     /// Images `[N, S, S, C]` in [-1, 1] for latents `[N, latentSize]` (inference: running statistics).
-    public func sample(_ latents: Tensor) -> Tensor {
-        generator.inference(latents)
+    /// With weight averaging on, the averaged weights draw (`averaged: false` asks for the current ones).
+    public func sample(_ latents: Tensor, averaged: Bool = true) -> Tensor {
+        guard averaged, let average = averageWeights else { return generator.inference(latents) }
+        var g = generator
+        g.parameters = average
+        return g.inference(latents)
     }
 }
 

@@ -10,6 +10,7 @@ public enum GANCheckpoint {
 
     public static func write(_ trainer: GANTrainer, fixedNoise: Tensor, epoch: Int, config: [String: String], to url: URL) throws {
         var tensors: [String: Tensor] = ["fixedNoise": fixedNoise]
+        for (k, v) in trainer.averageWeights ?? [:] { tensors["generator.average/\(k)"] = v }
         var metadata = ["format": format, "step": String(trainer.step), "epoch": String(epoch),
                         "random": json(trainer.random.state), "config": json(config)]
         for (name, model, optimizer) in [("generator", trainer.generator, trainer.generatorOptimizer),
@@ -74,6 +75,13 @@ public enum GANCheckpoint {
         let gb = section("generator.buffers/"), db = section("discriminator.buffers/")
         if !gb.isEmpty { trainer.generator.buffers = gb }
         if !db.isEmpty { trainer.discriminator.buffers = db }
+        let average = section("generator.average/")
+        if !average.isEmpty {
+            guard Set(average.keys) == Set(trainer.generator.parameters.keys) else {
+                throw fail("its averaged generator weights do not fit this model")
+            }
+            trainer.averageWeights = average
+        }
         trainer.random.state = random
         trainer.step = step
         return Info(step: step, epoch: epoch, config: config, fixedNoise: noise)

@@ -104,8 +104,9 @@ struct TranslationCommandTests {
         let long = Self.folder("cg-long")
         defer { try? FileManager.default.removeItem(at: long) }
         let stopped = try GessoCommandTests.interrupt(["cyclegan", "train", a.path, b.path, "--size", "32", "--width", "2", "--blocks", "1",
-                                                       "--epochs", "5000", "--out", long.path], after: 4)
+                                                       "--epochs", "5000", "--identity-weight", "0", "--out", long.path], after: 4)
         #expect(stopped.status == 0 && stopped.output.contains("Stopped after"), "output: \(stopped.output)")
+        #expect(try String(contentsOf: long.appendingPathComponent("options.txt"), encoding: .utf8).contains("identityWeight = 0.0   *"))
         let cont = try GessoCommandTests.run(["cyclegan", "train", "--resume", "--minutes", "0.01", "--out", long.path])
         #expect(cont.status == 0 && cont.output.contains("Resuming") && cont.output.contains("Time is up"), "stderr: \(cont.errors)")
     }

@@ -40,6 +40,35 @@ struct GANTests {
         #expect(run().map(\.generatorLoss) == results.map(\.generatorLoss), "seeded runs repeat")
     }
 
+    /// `--average`: the running average follows average = d * average + (1 - d) * weights after each step, samples
+    /// come from it, and a checkpoint keeps it.
+    @Test func generatorWeightAverage() throws {
+        var trainer = GANTrainer(architecture: .dcgan, size: 16, channels: 1, latentSize: 8, width: 4, seed: 5)
+        trainer.averageDecay = 0.9
+        let real = Tensor(repeating: 0.5, shape: [4, 16, 16, 1])
+        var expected: [String: [Float]] = [:]
+        for step in 0..<3 {
+            _ = trainer.trainStep(real: real)
+            for (k, v) in trainer.generator.parameters {
+                // The first average is the weights themselves.
+                expected[k] = step == 0 ? v.scalars : zip(expected[k]!, v.scalars).map { 0.9 * $0 + 0.1 * $1 }
+            }
+        }
+        let average = try #require(trainer.averageWeights)
+        for (k, v) in average {
+            // Float32 arithmetic in a different order: |got - want| <= 1e-6 + 1e-5 |want|.
+            #expect(zip(v.scalars, expected[k]!).allSatisfy { abs($0 - $1) <= 1e-6 + 1e-5 * abs($1) }, "\(k)")
+        }
+        let z = Tensor.randomNormal([2, 8], using: &trainer.random)
+        #expect(trainer.sample(z).scalars != trainer.sample(z, averaged: false).scalars)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gesso-gan-average-\(getpid()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try GANCheckpoint.write(trainer, fixedNoise: z, epoch: 1, config: [:], to: url)
+        var restored = GANTrainer(architecture: .dcgan, size: 16, channels: 1, latentSize: 8, width: 4, seed: 9)
+        _ = try GANCheckpoint.restore(&restored, from: url)
+        #expect(restored.sample(z).scalars == trainer.sample(z).scalars)
+    }
+
     @Test func interpolationEndpointsAreTheTwoLatents() {
         var g = RandomGenerator(seed: 4)
         let a = Tensor.randomNormal([1, 100], using: &g), b = Tensor.randomNormal([1, 100], using: &g)

@@ -18,7 +18,7 @@ struct TranslationTests {
         #expect(patchDiscriminator(inputChannels: 3, norm: .instance, seed: 1).parameterCount == 2_764_737)
     }
 
-    @Test(arguments: [16, 64, 128])
+    @Test(arguments: [16, 64, 128, 256])
     func unetKeepsTheImageSize(size: Int) {
         let trainer = Pix2PixTrainer(size: size, inputChannels: 1, outputChannels: 3, width: 4, seed: 2)
         #expect(trainer.generator.downs.count == size.trailingZeroBitCount)   // down to 1x1
@@ -38,7 +38,7 @@ struct TranslationTests {
         #expect(d.inference(Tensor.zeros([1, size, size, 6])).shape == [1, patches, patches, 1])
     }
 
-    @Test(arguments: [64, 128])
+    @Test(arguments: [64, 128, 256])
     func resNetGeneratorKeepsTheImageSize(size: Int) {
         let g = resNetGenerator(inputChannels: 3, outputChannels: 1, width: 4, blocks: 2, seed: 3)
         #expect(g.inference(Tensor.zeros([1, size, size, 3])).shape == [1, size, size, 1])
