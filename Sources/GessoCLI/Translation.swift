@@ -61,9 +61,9 @@ struct TranslationOptions: Codable, Equatable {
     static let builtins = ["pix2pix": "edges2emoji", "cyclegan": "smileys2animals"]
 
     /// Training and held-out images (A, B). Built-in data is split; a folder's test split is empty.
-    func load() throws -> (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages)?) {
+    func load() throws -> (train: TranslationPair, test: TranslationPair?) {
         let pre = TranslationPreprocess(rawValue: preprocess)!
-        var sets: (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages)?)
+        var sets: (train: TranslationPair, test: TranslationPair?)
         var skipped: [String] = []
         let storeSize = pre == .resizeAndCrop ? loadSize : size
         switch (kind, data) {
@@ -228,9 +228,17 @@ func tripleGrid(_ columns: [(String, Tensor)]) -> Image {
     return ImageGrid.make(tiles, columns: columns.count, captions: captions, padding: 2)
 }
 
+/// Two pictures next to each other on white, 12 pixels apart (CycleGAN's A and B grids).
+func sideBySide(_ left: Image, _ right: Image) -> Image {
+    var canvas = Image(width: left.width + right.width + 12, height: max(left.height, right.height), channels: 3, fill: 255)
+    canvas.paste(left, x: 0, y: 0)
+    canvas.paste(right, x: left.width + 12, y: 0)
+    return canvas
+}
+
 struct Pix2PixModel: TranslationModel {
     var trainer: Pix2PixTrainer
-    let train: (a: TranslationImages, b: TranslationImages)
+    let train: TranslationPair
     var fixed: (a: Tensor, b: Tensor)
 
     var step: Int { trainer.step }
@@ -264,7 +272,7 @@ struct Pix2PixModel: TranslationModel {
 
 struct CycleGANModel: TranslationModel {
     var trainer: CycleGANTrainer
-    let train: (a: TranslationImages, b: TranslationImages)
+    let train: TranslationPair
     var fixed: (a: Tensor, b: Tensor)
 
     var step: Int { trainer.step }
@@ -288,12 +296,8 @@ struct CycleGANModel: TranslationModel {
 
     func sampleGrid() -> Image {
         let ab = trainer.translate(fixed.a, aToB: true), ba = trainer.translate(fixed.b, aToB: false)
-        let top = tripleGrid([("A", fixed.a), ("A to B", ab), ("back to A", trainer.translate(ab, aToB: false))])
-        let bottom = tripleGrid([("B", fixed.b), ("B to A", ba), ("back to B", trainer.translate(ba, aToB: true))])
-        var canvas = Image(width: top.width + bottom.width + 12, height: max(top.height, bottom.height), channels: 3, fill: 255)
-        canvas.paste(top, x: 0, y: 0)
-        canvas.paste(bottom, x: top.width + 12, y: 0)
-        return canvas
+        return sideBySide(tripleGrid([("A", fixed.a), ("A to B", ab), ("back to A", trainer.translate(ab, aToB: false))]),
+                          tripleGrid([("B", fixed.b), ("B to A", ba), ("back to B", trainer.translate(ba, aToB: true))]))
     }
 
     func save(epoch: Int, position: Int?, options: TranslationOptions, to url: URL) throws {
@@ -309,7 +313,7 @@ struct CycleGANModel: TranslationModel {
 }
 
 /// Up to 6 fixed images for the per-epoch grids: from the held-out split when there is one, else the first training images.
-func fixedSet(_ sets: (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages)?),
+func fixedSet(_ sets: (train: TranslationPair, test: TranslationPair?),
               size: Int) -> (a: Tensor, b: Tensor) {
     let source = sets.test.map { $0.a.count > 0 && $0.b.count > 0 ? $0 : sets.train } ?? sets.train
     func pick(_ t: TranslationImages) -> Tensor {

@@ -73,9 +73,9 @@ struct Pix2PixScore: ParsableCommand {
         let (options, model) = TranslationRun.load(runFolder)
         var training = options
         training.preprocess = TranslationPreprocess.resize.rawValue
-        let sets: (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages)?)
+        let sets: (train: TranslationPair, test: TranslationPair?)
         do { sets = try training.load() } catch { fail("\(error)") }
-        var test: (a: TranslationImages, b: TranslationImages)
+        var test: TranslationPair
         if let data {
             var held = training
             held.data = data; held.second = target; held.limit = nil
@@ -125,7 +125,7 @@ struct CycleGANScore: ParsableCommand {
         }
         var o = options
         o.preprocess = TranslationPreprocess.resize.rawValue; o.limit = nil
-        let test: (a: TranslationImages, b: TranslationImages)
+        let test: TranslationPair
         do {
             if let testA, let testB {
                 o.data = testA; o.second = testB
@@ -168,12 +168,9 @@ struct CycleGANScore: ParsableCommand {
         try write(try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]),
                   to: URL(fileURLWithPath: runFolder).appendingPathComponent("score.json"))
         let n = min(8, test.a.count, test.b.count)
-        let top = tripleGrid([("A", a[0..<n]), ("A to B", ab[0..<n]), ("back to A", aba[0..<n])])
-        let bottom = tripleGrid([("B", b[0..<n]), ("B to A", ba[0..<n]), ("back to B", bab[0..<n])])
-        var canvas = Image(width: top.width + bottom.width + 12, height: max(top.height, bottom.height), channels: 3, fill: 255)
-        canvas.paste(top, x: 0, y: 0)
-        canvas.paste(bottom, x: top.width + 12, y: 0)
-        try ImageFile.write(canvas, to: URL(fileURLWithPath: runFolder).appendingPathComponent("score.png"))
+        try ImageFile.write(sideBySide(tripleGrid([("A", a[0..<n]), ("A to B", ab[0..<n]), ("back to A", aba[0..<n])]),
+                                       tripleGrid([("B", b[0..<n]), ("B to A", ba[0..<n]), ("back to B", bab[0..<n])])),
+                            to: URL(fileURLWithPath: runFolder).appendingPathComponent("score.png"))
     }
 }
 
@@ -267,7 +264,7 @@ struct Edges2EmojiExport: ParsableCommand {
     @Option(help: "Side of each half.") var size = 64
 
     func run() throws {
-        let sets: (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages))
+        let sets: (train: TranslationPair, test: TranslationPair)
         do { sets = try TranslationData.edgesToEmoji(size: size) } catch let e as DataError { fail(e.description) }
         for (split, pairs) in [("train", sets.train), ("test", sets.test)] {
             let folder = URL(fileURLWithPath: out).appendingPathComponent(split)
@@ -294,7 +291,7 @@ struct SmileysAnimalsExport: ParsableCommand {
     @Option(help: "Image side.") var size = 64
 
     func run() throws {
-        let sets: (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages))
+        let sets: (train: TranslationPair, test: TranslationPair)
         do { sets = try TranslationData.smileysAndAnimals(size: size) } catch let e as DataError { fail(e.description) }
         for (split, domains) in [("train", sets.train), ("test", sets.test)] {
             for (name, images) in [("smileys", domains.a), ("animals", domains.b)] {

@@ -26,6 +26,9 @@ public struct TranslationImages: Sendable {
     }
 }
 
+/// Images of side A and side B: aligned pairs for pix2pix, two domains (any counts) for CycleGAN.
+public typealias TranslationPair = (a: TranslationImages, b: TranslationImages)
+
 /// Reading folders for pix2pix (pairs) and CycleGAN (two domains), and cutting training batches from them.
 public enum TranslationData {
     /// Brings one image to the preprocessing's stored size, or throws naming the file when a crop cannot fit.
@@ -167,7 +170,7 @@ extension TranslationData {
     /// edges -> emoji pairs at `size` x `size`: the input is `Image.edges` of the emoji, the target the emoji on white.
     /// Held out: every 10th emoji in code-point order.
     public static func edgesToEmoji(size: Int, fontPath: String = EmojiFont.defaultPath)
-        throws -> (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages)) {
+        throws -> (train: TranslationPair, test: TranslationPair) {
         let emoji = try EmojiFont.load(path: fontPath, size: size)
         let b = TranslationImages(images: emoji.map(\.image), names: emoji.map { $0.name + ".png" })
         let a = TranslationImages(images: ImageFolder.parallelMap(emoji.count) { emoji[$0].image.edges() }.compactMap { try? $0.get() },
@@ -179,7 +182,7 @@ extension TranslationData {
     /// Unpaired smileys (U+1F600-1F64F, domain A) and animals (U+1F400-1F43F, domain B) at `size` x `size`.
     /// Held out: every 5th of each, in code-point order.
     public static func smileysAndAnimals(size: Int, fontPath: String = EmojiFont.defaultPath)
-        throws -> (train: (a: TranslationImages, b: TranslationImages), test: (a: TranslationImages, b: TranslationImages)) {
+        throws -> (train: TranslationPair, test: TranslationPair) {
         func domain(_ name: String) throws -> (TranslationImages, TranslationImages) {
             let emoji = try EmojiFont.load(path: fontPath, blocks: EmojiFont.blocks(named: name)!, size: size)
             let all = TranslationImages(images: emoji.map(\.image), names: emoji.map { $0.name + ".png" })

@@ -32,8 +32,10 @@ public enum TranslationNorm: String, CaseIterable, Sendable, Codable {
 /// the training size: 6 for 64, 8 for 256). Channels at level i: width * min(2^i, 8). Parameters are named
 /// "down.I.K..." and "up.I.K...".
 public struct UNetGenerator: Layer {
-    public var downs: [Sequential]
-    public var ups: [Sequential]
+    /// The encoder's levels (each a Sequential), outermost first.
+    public var downs: Sequential
+    /// The decoder's levels, outermost (the output) first.
+    public var ups: Sequential
 
     /// - Parameters:
     ///   - levels: stride-2 steps (log2 of the image size in the reference, so the bottleneck is 1x1).
@@ -45,7 +47,7 @@ public struct UNetGenerator: Layer {
         let w = Initializer.normal(standardDeviation: 0.02)
         let bias = norm.convolutionBias
         func channels(_ i: Int) -> Int { width * min(1 << i, 8) }
-        downs = (0..<levels).map { i in
+        downs = Sequential((0..<levels).map { i in
             let conv = Conv2D(inChannels: i == 0 ? inputChannels : channels(i - 1), outChannels: channels(i), kernelSize: 4,
                               stride: 2, useBias: bias, weightInitializer: w, using: &g)
             // The reference's LeakyReLU runs in place at the start of the next level, so the skip connections carry
@@ -53,8 +55,8 @@ public struct UNetGenerator: Layer {
             if i == 0 { return Sequential([conv, Activation(.leakyRelu(alpha: 0.2))]) }               // [N, S/2, S/2, w]
             if i == levels - 1 { return Sequential([conv]) }                                          // [N, 1, 1, 8w]
             return Sequential([conv, norm.layer(channels(i)), Activation(.leakyRelu(alpha: 0.2))])     // size /2
-        }
-        ups = (0..<levels).map { i in
+        })
+        ups = Sequential((0..<levels).map { i in
             let inputs = i == levels - 1 ? channels(i) : 2 * channels(i)        // the bottleneck has no skip beside it
             let outputs = i == 0 ? outputChannels : channels(i - 1)
             let conv = ConvTranspose2D(inChannels: inputs, outChannels: outputs, kernelSize: 4, stride: 2,
@@ -63,10 +65,10 @@ public struct UNetGenerator: Layer {
             var layers: [any Layer] = [Activation(.relu), conv, norm.layer(outputs)]              // size x2
             if dropout && i >= 4 && i <= levels - 2 { layers.append(Dropout(rate: 0.5)) }
             return Sequential(layers)
-        }
+        })
         // Batch norm's scale starts at N(1, 0.02), as the reference initialises it.
-        for i in downs.indices { downs[i].parameters = Self.jitteredScales(downs[i].parameters, using: &g) }
-        for i in ups.indices { ups[i].parameters = Self.jitteredScales(ups[i].parameters, using: &g) }
+        for i in downs.layers.indices { downs.layers[i].parameters = Self.jitteredScales(downs.layers[i].parameters, using: &g) }
+        for i in ups.layers.indices { ups.layers[i].parameters = Self.jitteredScales(ups.layers[i].parameters, using: &g) }
     }
 
     static func jitteredScales(_ p: [String: Tensor], using g: inout RandomGenerator) -> [String: Tensor] {
@@ -78,26 +80,15 @@ public struct UNetGenerator: Layer {
     }
 
     /// The factor every image side must be a multiple of.
-    public var sizeMultiple: Int { 1 << downs.count }
+    public var sizeMultiple: Int { 1 << downs.layers.count }
 
     public var parameters: [String: Tensor] {
-        get { collect(\.parameters) }
-        set { distribute(\.parameters, newValue) }
+        get { prefixed(downs.parameters, "down").merging(prefixed(ups.parameters, "up")) { a, _ in a } }
+        set { downs.parameters = unprefixed(newValue, "down"); ups.parameters = unprefixed(newValue, "up") }
     }
     public var buffers: [String: Tensor] {
-        get { collect(\.buffers) }
-        set { distribute(\.buffers, newValue) }
-    }
-
-    private func collect(_ part: KeyPath<Sequential, [String: Tensor]>) -> [String: Tensor] {
-        var all: [String: Tensor] = [:]
-        for (i, d) in downs.enumerated() { all.merge(prefixed(d[keyPath: part], "down.\(i)")) { a, _ in a } }
-        for (i, u) in ups.enumerated() { all.merge(prefixed(u[keyPath: part], "up.\(i)")) { a, _ in a } }
-        return all
-    }
-    private mutating func distribute(_ part: WritableKeyPath<Sequential, [String: Tensor]>, _ tensors: [String: Tensor]) {
-        for i in downs.indices { downs[i][keyPath: part] = unprefixed(tensors, "down.\(i)") }
-        for i in ups.indices { ups[i][keyPath: part] = unprefixed(tensors, "up.\(i)") }
+        get { prefixed(downs.buffers, "down").merging(prefixed(ups.buffers, "up")) { a, _ in a } }
+        set { downs.buffers = unprefixed(newValue, "down"); ups.buffers = unprefixed(newValue, "up") }
     }
 
     public mutating func callAsFunction(_ input: Tensor, context: inout LayerContext) -> Tensor {
@@ -106,10 +97,11 @@ public struct UNetGenerator: Layer {
                      "UNetGenerator: image sides must be multiples of \(m), got \(input.shape)")
         var skips: [Tensor] = []
         var x = input
-        for i in downs.indices { x = downs[i](x, context: &context); skips.append(x) }   // level i: size / 2^(i+1)
-        x = ups[ups.count - 1](x, context: &context)
-        for i in (0..<(ups.count - 1)).reversed() {
-            x = ups[i](Tensor.concatenate([skips[i], x], alongAxis: 3), context: &context)  // [skip, decoded]
+        for i in downs.layers.indices { x = downs.layers[i](x, context: &context); skips.append(x) }   // level i: size / 2^(i+1)
+        let last = ups.layers.count - 1
+        x = ups.layers[last](x, context: &context)
+        for i in (0..<last).reversed() {
+            x = ups.layers[i](Tensor.concatenate([skips[i], x], alongAxis: 3), context: &context)  // [skip, decoded]
         }
         return x
     }
