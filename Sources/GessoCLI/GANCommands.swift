@@ -26,16 +26,23 @@ struct GANOptions: Codable, Equatable {
     var limit: Int?
     /// The decay of the generator's weight average (nil: no average; runs from before it existed have none).
     var average: Float?
+    /// Feature maps of the DCGAN's widest-resolution layer (ngf = ndf; nil: 64, as runs from before the option).
+    var width: Int?
+    /// For emoji: the Unicode block (smileys, animals; nil: all).
+    var block: String?
+    /// One-sided label smoothing: D's target for real images is 1 - this (nil: none).
+    var labelSmoothing: Float?
 
     static let defaults = GANOptions(data: "", model: "dcgan", loss: "minimax", size: 32, channels: 0, epochs: 5, batchSize: 64,
-                                     seed: 1, latentSize: 100, limit: nil, average: nil)
+                                     seed: 1, latentSize: 100, limit: nil, average: nil, width: nil, block: nil, labelSmoothing: nil)
 
     var text: String { optionsText(self, defaults: Self.defaults) }
 
     func makeTrainer() -> GANTrainer {
         var t = GANTrainer(architecture: GANArchitecture(rawValue: model)!, size: size, channels: channels, latentSize: latentSize,
-                           loss: GANLoss(rawValue: loss)!, seed: seed)
+                           width: width ?? 64, loss: GANLoss(rawValue: loss)!, seed: seed)
         t.averageDecay = average
+        t.realLabel = 1 - (labelSmoothing ?? 0)
         return t
     }
 
@@ -84,8 +91,23 @@ struct GANTrain: ParsableCommand {
     @Option(help: "Stop after this many minutes of training (saving everything), whatever --epochs says.") var minutes: Double?
     @Option(help: "Keep a running average of the generator's weights with this decay (e.g. 0.999) and draw samples from it: smoother, often clearer images.")
     var average: Float?
+    @Option(help: "DCGAN width: feature maps of G's last and D's first layer, doubling at each smaller size (64 as in the paper; 32 trains about three times as many steps a minute).")
+    var width: Int?
+    @Option(help: "With emoji: only one Unicode block, smileys (U+1F600-1F64F, 80 faces) or animals (U+1F400-1F43F, 64).")
+    var block: String?
+    @Option(help: "One-sided label smoothing for the minimax loss: the discriminator aims at 1 - S for real images (0.1 as in Salimans et al. 2016), so it grows less sure of itself.")
+    var labelSmoothing: Float?
 
     func validate() throws {
+        if let s = labelSmoothing {
+            guard s >= 0 && s < 0.5 else { throw ValidationError("--label-smoothing must be at least 0 and below 0.5 (e.g. 0.1), got \(s)") }
+            guard loss == "minimax" else { throw ValidationError("--label-smoothing is for --loss minimax (LSGAN has no labels to smooth)") }
+        }
+        if let b = block {
+            guard data == "emoji" else { throw ValidationError("--block picks emoji: use it with `gesso gan train emoji`") }
+            guard let named = EmojiFont.blocks(named: b), named != nil else { throw ValidationError("--block must be smileys or animals, got \(b)") }
+        }
+        if let w = width, !(4...512).contains(w) { throw ValidationError("--width must be between 4 and 512, got \(w)") }
         if let a = average, !(a > 0 && a < 1) { throw ValidationError("--average must be between 0 and 1 (e.g. 0.999)") }
         if !resume && data == nil { throw ValidationError("give the images: a folder, emoji, fashion-mnist or mnist") }
         guard GANArchitecture(rawValue: model) != nil else { throw ValidationError("--model must be dcgan or mlp") }
@@ -107,7 +129,7 @@ struct GANTrain: ParsableCommand {
         case "mnist": set = try BuiltinData.mnist5k(); if o.channels == 0 { o.channels = 1 }
         case "emoji":
             if o.channels == 0 { o.channels = 3 }
-            let emoji = try EmojiFont.load(size: o.size)
+            let emoji = try EmojiFont.load(blocks: o.block.flatMap { EmojiFont.blocks(named: $0) } ?? nil, size: o.size)
             let tiles = emoji.map { $0.image.converted(toChannels: o.channels).toTensor() }
             set = LabeledImages(images: Tensor(shape: [tiles.count, o.size, o.size, o.channels], scalars: tiles.flatMap(\.scalars)),
                                 labels: [Int](repeating: 0, count: tiles.count), classNames: ["emoji"],
@@ -139,7 +161,8 @@ struct GANTrain: ParsableCommand {
         } else {
             options = GANOptions(data: data!, model: model, loss: loss, size: size, channels: channels ?? 0,
                                  epochs: epochs ?? GANOptions.defaults.epochs, batchSize: batchSize, seed: seed,
-                                 latentSize: GANOptions.defaults.latentSize, limit: limit, average: average)
+                                 latentSize: GANOptions.defaults.latentSize, limit: limit, average: average, width: width,
+                                 block: block?.lowercased(), labelSmoothing: labelSmoothing)
         }
         let images = try loadImages(&options)
         let set = LabeledImages(images: images, labels: [Int](repeating: 0, count: images.shape[0]), classNames: ["images"],

@@ -143,44 +143,75 @@ struct GANScore: ParsableCommand {
         return ["fed": distance, "fedSamples": samples.count, "fedRealImages": urls.count, "fedFolder": folder]
     }
 
-    /// The classifier's mean confidence and class shares over `count` samples.
+    /// The classifier's mean confidence and class shares over `count` samples, and, for runs on Fashion-MNIST or MNIST, the
+    /// same measures on as many real images (test images where there is a test set) taken through the same resizing: the
+    /// yardstick that says how far the samples are from real ones.
     func classifierScore(_ classifier: String, options: GANOptions, gan: GANTrainer) -> [String: Any] {
         let (c, trainer) = loadClassifierRun(classifier)
         guard c.channels == options.channels else {
             fail("the classifier sees \(c.channels)-channel images but the GAN makes \(options.channels)-channel ones")
         }
-        var probabilities: [Tensor] = []
-        var start = 0
-        while start < count {
-            let n = min(256, count - start)
+        let samples = ClassifierMeasure(classifier: c, trainer: trainer, count: count, imageSize: options.size) { start, n in
             let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
-            var images = withoutGradients { (gan.sample(z, averaged: !currentWeights) + 1) * 0.5 }     // [n, S, S, C] in [0, 1]
-            if options.size != c.imageSize { images = images.resized(to: [c.imageSize, c.imageSize], method: .bilinear) }
-            probabilities.append(withoutGradients { trainer.model.inference(images).softmax() })
-            start += n
+            return withoutGradients { (gan.sample(z, averaged: !currentWeights) + 1) * 0.5 }                   // [n, S, S, C] in [0, 1]
         }
-        let p = Tensor.concatenate(probabilities, alongAxis: 0)
-        let classes = c.classNames.count
-        let values = p.scalars
-        var confidence = 0.0
-        var counts = [Int](repeating: 0, count: classes)
-        for i in 0..<count {
-            let row = values[(i * classes)..<((i + 1) * classes)]
-            let best = row.indices.max { row[$0] < row[$1] }! - i * classes
-            confidence += Double(row.max()!)
-            counts[best] += 1
-        }
-        confidence /= Double(count)
-        print(String(format: "Mean top-class confidence over %d samples: %.3f", count, confidence))
+        print(String(format: "Mean top-class confidence over %d samples: %.3f", count, samples.confidence))
         print("Share of samples per class:")
         let width = (c.classNames.map(\.count).max() ?? 0) + 2
-        for (name, n) in zip(c.classNames, counts) {
-            print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%5.1f%%", 100 * Double(n) / Double(count)))
+        for (name, share) in zip(c.classNames, samples.shares) {
+            print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%5.1f%%", 100 * share))
         }
-        let minimum = Double(counts.min() ?? 0) / Double(count)
-        print(String(format: "Smallest class share: %.1f%%", 100 * minimum))
-        return ["samples": count, "meanConfidence": confidence,
-                "classShares": Dictionary(uniqueKeysWithValues: zip(c.classNames, counts.map { Double($0) / Double(count) }))]
+        print(String(format: "Smallest class share: %.1f%%", 100 * samples.smallestShare))
+        var report: [String: Any] = ["samples": count, "meanConfidence": samples.confidence,
+                                     "classShares": Dictionary(uniqueKeysWithValues: zip(c.classNames, samples.shares))]
+        if let real = realImages(options), real.set.count > 0 {
+            let n = min(count, real.set.count)
+            let measure = ClassifierMeasure(classifier: c, trainer: trainer, count: n, imageSize: options.size) { start, k in
+                var images = real.set[Array(start..<(start + k))].images                                              // [k, 28, 28, 1]
+                if images.shape[1] != options.size { images = images.resized(to: [options.size, options.size], method: .bilinear) }
+                return images
+            }
+            print(String(format: "Real images for comparison (%d %@ images, resized as in training): confidence %.3f, smallest class %.1f%%",
+                         n, real.part, measure.confidence, 100 * measure.smallestShare))
+            report["realImages"] = ["images": n, "part": real.part, "meanConfidence": measure.confidence,
+                                    "smallestShare": measure.smallestShare] as [String: Any]
+        }
+        return report
+    }
+
+    /// The real images of a run on built-in labelled data: Fashion-MNIST's test set, or MNIST-5k.
+    func realImages(_ options: GANOptions) -> (set: LabeledImages, part: String)? {
+        switch options.data {
+        case "fashion-mnist": return (try? BuiltinData.fashionMNIST(train: false)).map { ($0, "Fashion-MNIST test") }
+        case "mnist": return (try? BuiltinData.mnist5k()).map { ($0, "MNIST-5k") }
+        default: return nil
+        }
+    }
+}
+
+/// A classifier's mean top-class confidence and its share of images per class over `count` images, drawn in chunks of
+/// 256 by `images(start, n)` -> `[n, S, S, C]` in [0, 1] (resized to the classifier's size here).
+struct ClassifierMeasure {
+    var confidence = 0.0
+    var shares: [Double]
+    var smallestShare: Double { shares.min() ?? 0 }
+
+    init(classifier c: ClassifierOptions, trainer: ClassifierTrainer, count: Int, imageSize: Int, images: (Int, Int) -> Tensor) {
+        let classes = c.classNames.count
+        var counts = [Int](repeating: 0, count: classes)
+        for start in stride(from: 0, to: count, by: 256) {
+            let n = min(256, count - start)
+            var batch = images(start, n)
+            if imageSize != c.imageSize { batch = batch.resized(to: [c.imageSize, c.imageSize], method: .bilinear) }
+            let values = withoutGradients { trainer.model.inference(batch).softmax() }.scalars
+            for i in 0..<n {
+                let row = values[(i * classes)..<((i + 1) * classes)]
+                confidence += Double(row.max()!)
+                counts[row.indices.max { row[$0] < row[$1] }! - i * classes] += 1
+            }
+        }
+        confidence /= Double(count)
+        shares = counts.map { Double($0) / Double(count) }
     }
 }
 

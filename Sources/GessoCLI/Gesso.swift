@@ -54,7 +54,7 @@ struct Demo: ParsableCommand {
         print(again ? "Continuing the emoji DCGAN in \(out) for \(minutes) minutes." :
                       "Training a DCGAN on the 3,926 colour emoji for \(minutes) minutes (Ctrl-C stops early and keeps everything).")
         let training = again ? ["--resume", "--epochs", "100000", "--out", out]
-                             : ["emoji", "--size", "32", "--epochs", "100000", "--out", out]
+                             : ["emoji", "--size", "32", "--width", "32", "--average", "0.999", "--epochs", "100000", "--out", out]
         try GANTrain.parse(training + ["--minutes", String(minutes)]).run()
         if StopRequest.requested != 0 { return }
         try GANInterpolate.parse(["--run", out, "--from", "1", "--to", "2", "--steps", "12", "--out", out + "/walk"]).run()

@@ -102,10 +102,15 @@ public struct GANTrainer {
     public var random: RandomGenerator
     public var step = 0
     /// With a decay (0.999 typically), a running average of the generator's weights, updated after every step:
-    /// `average = decay * average + (1 - decay) * weights` (Yazici et al. 2019; as ProGAN/StyleGAN sample). Samples
+    /// `average = d * average + (1 - d) * weights` with d = min(decay, (1 + step) / (10 + step)) (Yazici et al. 2019;
+    /// as ProGAN/StyleGAN sample; the warm-up is TensorFlow's `ExponentialMovingAverage(num_updates:)`). Samples
     /// then come from the average, which smooths the players' oscillation; running statistics are the generator's.
     public var averageDecay: Float?
     public var averageWeights: [String: Tensor]?
+    /// One-sided label smoothing (Salimans et al. 2016, "Improved techniques for training GANs"): the discriminator's
+    /// target for real images in the minimax loss (1: none; 0.9 is the paper's). Fakes keep 0, and the generator's
+    /// target stays 1, so only D's overconfidence on real images is tempered.
+    public var realLabel: Float = 1
 
     /// DCGAN's recipe: Adam, learning rate 2e-4, beta1 0.5, for both players.
     public init(architecture: GANArchitecture, size: Int, channels: Int, latentSize: Int = 100, width: Int = 64,
@@ -133,7 +138,7 @@ public struct GANTrainer {
     func discriminatorLoss(real: Tensor, fake: Tensor) -> Tensor {
         switch loss {
         case .minimax:
-            return losses.sigmoidCrossEntropy(labels: Tensor.ones(real.shape), logits: real)
+            return losses.sigmoidCrossEntropy(labels: Tensor(repeating: realLabel, shape: real.shape), logits: real)
                 + losses.sigmoidCrossEntropy(labels: Tensor.zeros(fake.shape), logits: fake)
         case .leastSquares:
             return ((real - 1).squared().mean() + fake.squared().mean()) * 0.5
@@ -184,7 +189,10 @@ public struct GANTrainer {
         discriminator = d
         random = context.random
         step += 1
-        if let decay = averageDecay {
+        if let target = averageDecay {
+            // TensorFlow's ExponentialMovingAverage with num_updates: min(decay, (1 + t) / (10 + t)), so a short run's
+            // average forgets its first, untrained weights instead of dragging them along for thousands of steps.
+            let decay = min(target, Float(1 + step) / Float(10 + step))
             let current = g.parameters
             averageWeights = withoutGradients {
                 Dictionary(uniqueKeysWithValues: current.map { k, v in (k, averageWeights.flatMap { $0[k] }.map { $0 * decay + v * (1 - decay) } ?? v) })

@@ -44,14 +44,16 @@ struct GANTests {
     /// come from it, and a checkpoint keeps it.
     @Test func generatorWeightAverage() throws {
         var trainer = GANTrainer(architecture: .dcgan, size: 16, channels: 1, latentSize: 8, width: 4, seed: 5)
-        trainer.averageDecay = 0.9
+        trainer.averageDecay = 0.5
         let real = Tensor(repeating: 0.5, shape: [4, 16, 16, 1])
         var expected: [String: [Float]] = [:]
-        for step in 0..<3 {
+        for step in 0..<12 {
             _ = trainer.trainStep(real: real)
             for (k, v) in trainer.generator.parameters {
-                // The first average is the weights themselves.
-                expected[k] = step == 0 ? v.scalars : zip(expected[k]!, v.scalars).map { 0.9 * $0 + 0.1 * $1 }
+                // The first average is the weights themselves; then d = min(0.5, (1 + t) / (10 + t)) after step t
+                // (the warm-up up to step 7, 0.5 from step 8 on).
+                let d = min(Float(0.5), Float(2 + step) / Float(11 + step))
+                expected[k] = step == 0 ? v.scalars : zip(expected[k]!, v.scalars).map { d * $0 + (1 - d) * $1 }
             }
         }
         let average = try #require(trainer.averageWeights)
@@ -67,6 +69,22 @@ struct GANTests {
         var restored = GANTrainer(architecture: .dcgan, size: 16, channels: 1, latentSize: 8, width: 4, seed: 9)
         _ = try GANCheckpoint.restore(&restored, from: url)
         #expect(restored.sample(z).scalars == trainer.sample(z).scalars)
+    }
+
+    /// One-sided label smoothing: D's real target becomes 0.9, the fake target and G's target stay as they were.
+    @Test func oneSidedLabelSmoothing() {
+        var t = GANTrainer(architecture: .mlp, size: 4, channels: 1, latentSize: 2, seed: 1)
+        let real = Tensor(shape: [3, 1], scalars: [2, -1, 0.5]), fake = Tensor(shape: [2, 1], scalars: [-3, 1])
+        // Binary cross-entropy with logits x and target y: softplus(x) - x*y, averaged per term.
+        func bce(_ x: [Float], _ y: Float) -> Float {
+            x.map { log(1 + exp($0)) - $0 * y }.reduce(0, +) / Float(x.count)
+        }
+        let plain = t.discriminatorLoss(real: real, fake: fake).scalar
+        #expect(abs(plain - (bce([2, -1, 0.5], 1) + bce([-3, 1], 0))) < 1e-5)
+        t.realLabel = 0.9
+        let smoothed = t.discriminatorLoss(real: real, fake: fake).scalar
+        #expect(abs(smoothed - (bce([2, -1, 0.5], 0.9) + bce([-3, 1], 0))) < 1e-5)
+        #expect(abs(t.generatorLoss(fake: fake).scalar - bce([-3, 1], 1)) < 1e-5)
     }
 
     @Test func interpolationEndpointsAreTheTwoLatents() {
