@@ -91,7 +91,7 @@ struct GANTrain: ParsableCommand {
     @Option(help: "Stop after this many minutes of training (saving everything), whatever --epochs says.") var minutes: Double?
     @Option(help: "Keep a running average of the generator's weights with this decay (e.g. 0.999) and draw samples from it: smoother, often clearer images.")
     var average: Float?
-    @Option(help: "DCGAN width: feature maps of G's last and D's first layer, doubling at each smaller size (64 as in the paper; 32 trains about three times as many steps a minute).")
+    @Option(help: "DCGAN width: feature maps of G's last and D's first layer, doubling at each smaller size (64 as in the paper; at 32x32, width 32 trains 2.6 times as many steps a minute).")
     var width: Int?
     @Option(help: "With emoji: only one Unicode block, smileys (U+1F600-1F64F, 80 faces) or animals (U+1F400-1F43F, 64).")
     var block: String?
@@ -249,7 +249,7 @@ struct GANTrain: ParsableCommand {
             // Signs of trouble, in plain words.
             if options.loss == "minimax" && dSum / n < 0.05 {
                 print("warning: the discriminator's loss is near 0: it wins every round and the generator learns little. " +
-                      "Try --loss lsgan, or more images.")
+                      "Try --label-smoothing 0.1, --loss lsgan, or more images.")
             }
             let spread = withoutGradients { (samples - samples.mean(alongAxes: [0], keepDims: true)).squared().mean().scalar }
             if spread < 1e-3 {
