@@ -151,7 +151,7 @@ struct GANScore: ParsableCommand {
         guard c.channels == options.channels else {
             fail("the classifier sees \(c.channels)-channel images but the GAN makes \(options.channels)-channel ones")
         }
-        let samples = ClassifierMeasure(classifier: c, trainer: trainer, count: count, imageSize: options.size) { start, n in
+        let samples = ClassifierMeasure(classifier: c, trainer: trainer, count: count) { start, n in
             let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
             return withoutGradients { (gan.sample(z, averaged: !currentWeights) + 1) * 0.5 }                   // [n, S, S, C] in [0, 1]
         }
@@ -166,7 +166,7 @@ struct GANScore: ParsableCommand {
                                      "classShares": Dictionary(uniqueKeysWithValues: zip(c.classNames, samples.shares))]
         if let real = realImages(options), real.set.count > 0 {
             let n = min(count, real.set.count)
-            let measure = ClassifierMeasure(classifier: c, trainer: trainer, count: n, imageSize: options.size) { start, k in
+            let measure = ClassifierMeasure(classifier: c, trainer: trainer, count: n) { start, k in
                 var images = real.set[Array(start..<(start + k))].images                                              // [k, 28, 28, 1]
                 if images.shape[1] != options.size { images = images.resized(to: [options.size, options.size], method: .bilinear) }
                 return images
@@ -190,28 +190,36 @@ struct GANScore: ParsableCommand {
 }
 
 /// A classifier's mean top-class confidence and its share of images per class over `count` images, drawn in chunks of
-/// 256 by `images(start, n)` -> `[n, S, S, C]` in [0, 1] (resized to the classifier's size here).
+/// 256 by `images(start, n)` -> `[n, S, S, C]` in [0, 1].
 struct ClassifierMeasure {
     var confidence = 0.0
     var shares: [Double]
     var smallestShare: Double { shares.min() ?? 0 }
 
-    init(classifier c: ClassifierOptions, trainer: ClassifierTrainer, count: Int, imageSize: Int, images: (Int, Int) -> Tensor) {
-        let classes = c.classNames.count
-        var counts = [Int](repeating: 0, count: classes)
+    init(classifier c: ClassifierOptions, trainer: ClassifierTrainer, count: Int, images: (Int, Int) -> Tensor) {
+        var counts = [Int](repeating: 0, count: c.classNames.count)
         for start in stride(from: 0, to: count, by: 256) {
-            let n = min(256, count - start)
-            var batch = images(start, n)
-            if imageSize != c.imageSize { batch = batch.resized(to: [c.imageSize, c.imageSize], method: .bilinear) }
-            let values = withoutGradients { trainer.model.inference(batch).softmax() }.scalars
-            for i in 0..<n {
-                let row = values[(i * classes)..<((i + 1) * classes)]
-                confidence += Double(row.max()!)
-                counts[row.indices.max { row[$0] < row[$1] }! - i * classes] += 1
+            for (best, probability) in topClasses(trainer, imageSize: c.imageSize, images(start, min(256, count - start))) {
+                confidence += probability
+                counts[best] += 1
             }
         }
         confidence /= Double(count)
         shares = counts.map { Double($0) / Double(count) }
+    }
+}
+
+/// The classifier's top class and its probability for each of `images` `[N, S, S, C]` in [0, 1], resized to the
+/// classifier's `imageSize` first.
+func topClasses(_ trainer: ClassifierTrainer, imageSize: Int, _ images: Tensor) -> [(index: Int, probability: Double)] {
+    var x = images
+    if x.shape[1] != imageSize || x.shape[2] != imageSize { x = x.resized(to: [imageSize, imageSize], method: .bilinear) }
+    let p = withoutGradients { trainer.model.inference(x).softmax() }
+    let k = p.shape[1], values = p.scalars
+    return (0..<p.shape[0]).map { i in
+        let row = values[(i * k)..<((i + 1) * k)]
+        let best = row.indices.max { row[$0] < row[$1] }!
+        return (best - i * k, Double(row[best]))
     }
 }
 

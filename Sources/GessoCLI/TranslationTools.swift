@@ -140,13 +140,7 @@ struct CycleGANScore: ParsableCommand {
             if images.shape[3] != c.channels {
                 images = c.channels == 1 ? images.mean(alongAxes: [3], keepDims: true) : images.broadcast(to: [images.shape[0], images.shape[1], images.shape[2], 3])
             }
-            if images.shape[1] != c.imageSize { images = images.resized(to: [c.imageSize, c.imageSize], method: .bilinear) }
-            let p = withoutGradients { classifierTrainer.model.inference(images) }
-            let k = p.shape[1]
-            return (0..<p.shape[0]).map { i in
-                let row = p.scalars[(i * k)..<((i + 1) * k)]
-                return row.indices.max { row[$0] < row[$1] }! - i * k
-            }
+            return topClasses(classifierTrainer, imageSize: c.imageSize, images).map(\.index)
         }
         let a = tensor(test.a), b = tensor(test.b)
         let ab = trainer.translate(a, aToB: true), ba = trainer.translate(b, aToB: false)
