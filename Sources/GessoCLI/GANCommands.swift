@@ -32,15 +32,29 @@ struct GANOptions: Codable, Equatable {
     var block: String?
     /// One-sided label smoothing: D's target for real images is 1 - this (nil: none).
     var labelSmoothing: Float?
+    /// DCGAN's discriminator sees the batch's standard deviation (nil: no, as runs from before the option).
+    var minibatchDeviation: Bool?
+    /// Black pixels added on each side of the built-in 28x28 images to make them 32x32, as LeNet-5 fed MNIST, instead of
+    /// stretching them (nil: stretched, as runs from before; stretching 28 -> 32 -> 28 blurs: the Fashion-MNIST
+    /// classifier's confidence on real test images drops from 0.937 to 0.893). `gan score` crops it off again.
+    var border: Int?
 
     static let defaults = GANOptions(data: "", model: "dcgan", loss: "minimax", size: 32, channels: 0, epochs: 5, batchSize: 64,
-                                     seed: 1, latentSize: 100, limit: nil, average: nil, width: nil, block: nil, labelSmoothing: nil)
+                                     seed: 1, latentSize: 100, limit: nil, average: nil, width: nil, block: nil, labelSmoothing: nil,
+                                     minibatchDeviation: nil, border: nil)
+
+    /// The run's images for latents, without the border it trained with (`[N, S - 2b, S - 2b, C]` in [-1, 1]): what
+    /// every grid, sample, walk and score shows, so a Fashion-MNIST run makes 28x28 garments as the data set has.
+    func images(_ trainer: GANTrainer, _ latents: Tensor, averaged: Bool = true) -> Tensor {
+        GANImages.removeBorder(trainer.sample(latents, averaged: averaged), border: border)
+    }
 
     var text: String { optionsText(self, defaults: Self.defaults) }
 
     func makeTrainer() -> GANTrainer {
         var t = GANTrainer(architecture: GANArchitecture(rawValue: model)!, size: size, channels: channels, latentSize: latentSize,
-                           width: width ?? 64, loss: GANLoss(rawValue: loss)!, seed: seed)
+                           width: width ?? 64, loss: GANLoss(rawValue: loss)!, minibatchDeviation: minibatchDeviation ?? false,
+                           seed: seed)
         t.averageDecay = average
         t.realLabel = 1 - (labelSmoothing ?? 0)
         return t
@@ -97,8 +111,11 @@ struct GANTrain: ParsableCommand {
     var block: String?
     @Option(help: "One-sided label smoothing for the minimax loss: the discriminator aims at 1 - S for real images (0.1 as in Salimans et al. 2016), so it grows less sure of itself.")
     var labelSmoothing: Float?
+    @Flag(help: "DCGAN: let the discriminator see how much the images of a batch differ (ProGAN's minibatch standard deviation), so a generator making too few kinds of image is caught.")
+    var minibatchDeviation = false
 
     func validate() throws {
+        if minibatchDeviation && model != "dcgan" { throw ValidationError("--minibatch-deviation is for --model dcgan") }
         if let s = labelSmoothing {
             guard s >= 0 && s < 0.5 else { throw ValidationError("--label-smoothing must be at least 0 and below 0.5 (e.g. 0.1), got \(s)") }
             guard loss == "minimax" else { throw ValidationError("--label-smoothing is for --loss minimax (LSGAN has no labels to smooth)") }
@@ -144,7 +161,7 @@ struct GANTrain: ParsableCommand {
         }
         if let l = o.limit, l < set.count { set = set[Array(0..<l)] }
         var images = set.images
-        if set.imageShape[0] != o.size { images = images.resized(to: [o.size, o.size], method: .bilinear) }
+        images = GANImages.fit(images, size: o.size, border: o.border)
         if set.imageShape[2] != o.channels {
             images = o.channels == 1 ? images.mean(alongAxes: [3], keepDims: true) : images.broadcast(to: [images.shape[0], o.size, o.size, 3])
         }
@@ -162,7 +179,9 @@ struct GANTrain: ParsableCommand {
             options = GANOptions(data: data!, model: model, loss: loss, size: size, channels: channels ?? 0,
                                  epochs: epochs ?? GANOptions.defaults.epochs, batchSize: batchSize, seed: seed,
                                  latentSize: GANOptions.defaults.latentSize, limit: limit, average: average, width: width,
-                                 block: block?.lowercased(), labelSmoothing: labelSmoothing)
+                                 block: block?.lowercased(), labelSmoothing: labelSmoothing,
+                                 minibatchDeviation: minibatchDeviation ? true : nil,
+                                 border: ["fashion-mnist", "mnist"].contains(data!) && size == 32 ? 2 : nil)
         }
         let images = try loadImages(&options)
         let set = LabeledImages(images: images, labels: [Int](repeating: 0, count: images.shape[0]), classNames: ["images"],
@@ -222,7 +241,7 @@ struct GANTrain: ParsableCommand {
                     bar.finish()
                     try GANCheckpoint.write(trainer, fixedNoise: fixedNoise, epoch: epoch,
                                             config: config.merging(["position.batch": String(b + 1)]) { $1 }, to: checkpointURL)
-                    try ImageFile.write(sheet(trainer.sample(fixedNoise), columns: 8), to: folder.appendingPathComponent("samples.png"))
+                    try ImageFile.write(sheet(options.images(trainer, fixedNoise), columns: 8), to: folder.appendingPathComponent("samples.png"))
                     print("\(outOfTime ? "Time is up" : "Stopped") after \(trainer.step) steps: saved \(checkpointURL.path) and " +
                           "\(folder.appendingPathComponent("samples.png").path). Continue with: gesso gan train --resume --out \(out)")
                     return
@@ -235,7 +254,7 @@ struct GANTrain: ParsableCommand {
             dHistory.append(dSum / n); gHistory.append(gSum / n)
             metrics.append(String(format: "%d,%d,%.5f,%.5f,%.4f,%.4f,%.1f", epoch + 1, trainer.step, dSum / n, gSum / n,
                                   realSum / n, fakeSum / n, seconds))
-            let samples = trainer.sample(fixedNoise)
+            let samples = options.images(trainer, fixedNoise)
             let sampleURL = folder.appendingPathComponent(String(format: "samples/epoch-%03d.png", epoch + 1))
             try ImageFile.write(sheet(samples, columns: 8), to: sampleURL)
             try ImageFile.write(sheet(samples, columns: 8), to: folder.appendingPathComponent("samples.png"))
@@ -266,11 +285,13 @@ func latent(seed: UInt64, size: Int) -> Tensor {
     return Tensor.randomNormal([1, size], using: &g)
 }
 
-func loadGenerator(run: String) -> (GANOptions, GANTrainer) {
+/// A run's generator, ready to draw many images (`averaged`: measure the averaged weights' statistics once).
+func loadGenerator(run: String, averaged: Bool = true) -> (GANOptions, GANTrainer) {
     let options = GANOptions.read(run: run)
     var trainer = options.makeTrainer()
     do { _ = try GANCheckpoint.restore(&trainer, from: URL(fileURLWithPath: run).appendingPathComponent("checkpoint.safetensors")) }
     catch { fail("\(error)") }
+    if averaged { trainer.prepareSampling() }
     return (options, trainer)
 }
 
@@ -290,7 +311,7 @@ struct GANSample: ParsableCommand {
         catch { fail("cannot create \(folder.path): \(error.localizedDescription)") }
         let seeds = (0..<UInt64(count)).map { seed + $0 }
         let latents = Tensor.concatenate(seeds.map { latent(seed: $0, size: options.latentSize) }, alongAxis: 0)
-        let images = trainer.sample(latents)
+        let images = options.images(trainer, latents)
         for (i, s) in seeds.enumerated() {
             try ImageFile.write(Image(tensor: images[i], range: -1...1), to: folder.appendingPathComponent("seed-\(s).png"))
             try write(NumpyFile.encode(latents[i]), to: folder.appendingPathComponent("seed-\(s).npy"))
@@ -320,7 +341,7 @@ struct GANInterpolate: ParsableCommand {
         let a = latent(seed: from, size: options.latentSize), b = latent(seed: to, size: options.latentSize)
         for (name, spherical) in [("linear", false), ("spherical", true)] {
             let path = Latent.interpolate(a, b, steps: steps, spherical: spherical)
-            let images = trainer.sample(Tensor.concatenate(path, alongAxis: 0))
+            let images = options.images(trainer, Tensor.concatenate(path, alongAxis: 0))
             try ImageFile.write(sheet(images, columns: steps), to: folder.appendingPathComponent("\(name).png"))
             let frames = (0..<steps).map { i -> Image in
                 let im = Image(tensor: images[i], range: -1...1)

@@ -64,13 +64,13 @@ struct GANArithmetic: ParsableCommand {
             let vectors = g.items.map(vector)
             let mean = Latent.mean(vectors)
             result = withoutGradients { result + mean * g.sign }
-            let images = trainer.sample(Tensor.concatenate(vectors + [mean], alongAxis: 0))
+            let images = options.images(trainer, Tensor.concatenate(vectors + [mean], alongAxis: 0))
             rows.append(sheet(images, columns: vectors.count + 1,
                               captions: g.items.map { (g.sign < 0 ? "- " : "+ ") + $0 } + ["mean"]))
         }
         var g = RandomGenerator(seed: 99)
         let neighbours = (0..<8).map { _ in withoutGradients { result + Tensor.randomNormal([1, options.latentSize], standardDeviation: 0.25, using: &g) } }
-        let images = trainer.sample(Tensor.concatenate([result] + neighbours, alongAxis: 0))
+        let images = options.images(trainer, Tensor.concatenate([result] + neighbours, alongAxis: 0))
         rows.append(sheet(images, columns: 9, captions: ["result"] + (1...8).map { "near \($0)" }))
         let width = rows.map(\.width).max() ?? 1
         var canvas = Image(width: width, height: rows.reduce(0) { $0 + $1.height }, channels: 3, fill: 255)
@@ -108,7 +108,7 @@ struct GANScore: ParsableCommand {
     }
 
     func run() throws {
-        let (options, gan) = loadGenerator(run: runFolder)
+        let (options, gan) = loadGenerator(run: runFolder, averaged: !currentWeights)
         var report: [String: Any] = [:]
         if let classifier { report.merge(classifierScore(classifier, options: options, gan: gan)) { $1 } }
         if let fed { report.merge(frechetScore(fed, options: options, gan: gan)) { $1 } }
@@ -127,7 +127,7 @@ struct GANScore: ParsableCommand {
         for start in stride(from: 0, to: fedSamples, by: 64) {
             let n = min(64, fedSamples - start)
             let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
-            let images = gan.sample(z, averaged: !currentWeights)                                                         // [n, S, S, C] in [-1, 1]
+            let images = options.images(gan, z, averaged: !currentWeights)                                              // [n, S', S', C] in [-1, 1]
             samples += (0..<n).map { Image(tensor: images[$0], range: -1...1) }
         }
         let fake = PretrainedEfficientNet.embeddings(model, count: samples.count, label: "samples") { samples[$0] }
@@ -144,8 +144,8 @@ struct GANScore: ParsableCommand {
     }
 
     /// The classifier's mean confidence and class shares over `count` samples, and, for runs on Fashion-MNIST or MNIST, the
-    /// same measures on as many real images (test images where there is a test set) taken through the same resizing: the
-    /// yardstick that says how far the samples are from real ones.
+    /// same measures on as many real images (test images where there is a test set) taken through the same resizing (or
+    /// frame and crop): the yardstick that says how far the samples are from real ones.
     func classifierScore(_ classifier: String, options: GANOptions, gan: GANTrainer) -> [String: Any] {
         let (c, trainer) = loadClassifierRun(classifier)
         guard c.channels == options.channels else {
@@ -153,7 +153,7 @@ struct GANScore: ParsableCommand {
         }
         let samples = ClassifierMeasure(classifier: c, trainer: trainer, count: count) { start, n in
             let z = Tensor.concatenate((0..<n).map { latent(seed: seed + UInt64(start + $0), size: options.latentSize) }, alongAxis: 0)
-            return withoutGradients { (gan.sample(z, averaged: !currentWeights) + 1) * 0.5 }                   // [n, S, S, C] in [0, 1]
+            return withoutGradients { (options.images(gan, z, averaged: !currentWeights) + 1) * 0.5 }                 // [n, S', S', C] in [0, 1]
         }
         print(String(format: "Mean top-class confidence over %d samples: %.3f", count, samples.confidence))
         print("Share of samples per class:")
@@ -168,11 +168,15 @@ struct GANScore: ParsableCommand {
             let n = min(count, real.set.count)
             let measure = ClassifierMeasure(classifier: c, trainer: trainer, count: n) { start, k in
                 var images = real.set[Array(start..<(start + k))].images                                              // [k, 28, 28, 1]
-                if images.shape[1] != options.size { images = images.resized(to: [options.size, options.size], method: .bilinear) }
+                // Through the training pipeline: a border added and cropped off again leaves them as they are.
+                if options.border == nil && images.shape[1] != options.size {
+                    images = images.resized(to: [options.size, options.size], method: .bilinear)
+                }
                 return images
             }
-            print(String(format: "Real images for comparison (%d %@ images, resized as in training): confidence %.3f, smallest class %.1f%%",
-                         n, real.part, measure.confidence, 100 * measure.smallestShare))
+            print(String(format: "Real images for comparison (%d %@ images, %@ as in training): confidence %.3f, smallest class %.1f%%",
+                         n, real.part, options.border == nil ? "resized" : "framed and cropped", measure.confidence,
+                         100 * measure.smallestShare))
             report["realImages"] = ["images": n, "part": real.part, "meanConfidence": measure.confidence,
                                     "smallestShare": measure.smallestShare] as [String: Any]
         }

@@ -41,8 +41,10 @@ public enum GANArchitecture: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The discriminator: images `[N, size, size, channels]` -> one logit `[N, 1]` (real vs fake).
-    public func discriminator(size: Int, channels: Int, width: Int = 64, seed: UInt64) -> Sequential {
+    /// The discriminator: images `[N, size, size, channels]` -> one logit `[N, 1]` (real vs fake). With
+    /// `minibatchDeviation`, DCGAN's last convolution also sees the batch's spread (`MinibatchStandardDeviation`).
+    public func discriminator(size: Int, channels: Int, width: Int = 64, minibatchDeviation: Bool = false,
+                              seed: UInt64) -> Sequential {
         var g = RandomGenerator(seed: seed &+ 1)
         let w = Initializer.normal(standardDeviation: 0.02)
         switch self {
@@ -66,6 +68,7 @@ public enum GANArchitecture: String, CaseIterable, Sendable, Codable {
                            BatchNorm(channels: c * 2), Activation(.leakyRelu(alpha: 0.2))]
                 c *= 2
             }
+            if minibatchDeviation { layers.append(MinibatchStandardDeviation()); c += 1 }                     // [N, 4, 4, c + 1]
             layers += [Conv2D(inChannels: c, outChannels: 1, kernelSize: 4, stride: 1, padding: .valid, useBias: false,
                               weightInitializer: w, using: &g),                                              // [N, 1, 1, 1]
                        Flatten()]                                                                            // [N, 1]
@@ -106,7 +109,9 @@ public struct GANTrainer {
     /// as ProGAN/StyleGAN sample; the warm-up is TensorFlow's `ExponentialMovingAverage(num_updates:)`). Samples
     /// then come from the average, which smooths the players' oscillation; running statistics are the generator's.
     public var averageDecay: Float?
-    public var averageWeights: [String: Tensor]?
+    public var averageWeights: [String: Tensor]? { didSet { averagedGeneratorCache = nil } }
+    /// `prepareSampling`'s averaged generator, valid until the next step.
+    var averagedGeneratorCache: Sequential?
     /// One-sided label smoothing (Salimans et al. 2016, "Improved techniques for training GANs"): the discriminator's
     /// target for real images in the minimax loss (1: none; 0.9 is the paper's). Fakes keep 0, and the generator's
     /// target stays 1, so only D's overconfidence on real images is tempered.
@@ -114,9 +119,10 @@ public struct GANTrainer {
 
     /// DCGAN's recipe: Adam, learning rate 2e-4, beta1 0.5, for both players.
     public init(architecture: GANArchitecture, size: Int, channels: Int, latentSize: Int = 100, width: Int = 64,
-                loss: GANLoss = .minimax, seed: UInt64) {
+                loss: GANLoss = .minimax, minibatchDeviation: Bool = false, seed: UInt64) {
         generator = architecture.generator(size: size, channels: channels, latentSize: latentSize, width: width, seed: seed)
-        discriminator = architecture.discriminator(size: size, channels: channels, width: width, seed: seed)
+        discriminator = architecture.discriminator(size: size, channels: channels, width: width,
+                                                   minibatchDeviation: minibatchDeviation, seed: seed)
         generatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5)
         discriminatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5)
         self.latentSize = latentSize
@@ -205,12 +211,63 @@ public struct GANTrainer {
     }
 
     /// Images `[N, S, S, C]` in [-1, 1] for latents `[N, latentSize]` (inference: running statistics).
-    /// With weight averaging on, the averaged weights draw (`averaged: false` asks for the current ones).
+    /// With weight averaging on, the averaged weights draw (`averaged: false` asks for the current ones), with batch
+    /// norm statistics of their own (`averagedGenerator`).
     public func sample(_ latents: Tensor, averaged: Bool = true) -> Tensor {
-        guard averaged, let average = averageWeights else { return generator.inference(latents) }
+        guard averaged, averageWeights != nil else { return generator.inference(latents) }
+        return (averagedGeneratorCache ?? averagedGenerator()).inference(latents)
+    }
+
+    /// The generator with the averaged weights and batch norm statistics measured on them. The running statistics
+    /// training keeps belong to the current weights (momentum 0.9: the last ten or so batches); the averaged weights
+    /// make other activations, and normalising them with the wrong statistics blurs the samples. So, as SWA's
+    /// `update_bn` (Izmailov et al. 2018), one pass in training mode over a fixed batch of `statisticsBatch` latents
+    /// sets every running mean and variance to the averaged generator's own (momentum 0 for that pass). The batch
+    /// norms must be the generator's own layers (DCGAN's are; one nested in a container would keep its momentum).
+    public func averagedGenerator(statisticsBatch: Int = GANTrainer.statisticsBatch) -> Sequential {
         var g = generator
+        guard let average = averageWeights else { return g }
         g.parameters = average
-        return g.inference(latents)
+        let momenta = g.layers.map { ($0 as? BatchNorm)?.momentum }
+        for i in g.layers.indices { if var bn = g.layers[i] as? BatchNorm { bn.momentum = 0; g.layers[i] = bn } }
+        var random = RandomGenerator(seed: Self.statisticsSeed)
+        let z = Tensor.randomNormal([statisticsBatch, latentSize], using: &random)
+        var context = LayerContext(training: true)
+        withoutGradients { _ = g(z, context: &context) }
+        for (i, m) in momenta.enumerated() { if let m, var bn = g.layers[i] as? BatchNorm { bn.momentum = m; g.layers[i] = bn } }
+        return g
+    }
+
+    /// The seed and the number of the latents the averaged generator's statistics are measured on (256: the means
+    /// and variances of 256 x H x W values per channel; about 270 MB of activations at 128x128, width 64).
+    public static let statisticsSeed: UInt64 = 0xB47C
+    public static let statisticsBatch = 256
+
+    /// Measures the averaged generator's statistics once for many `sample` calls (training clears it).
+    public mutating func prepareSampling() {
+        averagedGeneratorCache = averageWeights == nil ? nil : averagedGenerator()
+    }
+}
+
+/// How a data set's images become a GAN's training images, and how its samples lose the frame again.
+public enum GANImages {
+    /// Images `[N, H, W, C]` -> `[N, size, size, C]`: with a border, framed in `border` pixels of 0 on each side (as
+    /// LeNet-5 fed 28x28 MNIST at 32x32: the pixels stay as they are), otherwise stretched (bilinear) where the size
+    /// differs.
+    public static func fit(_ images: Tensor, size: Int, border: Int?) -> Tensor {
+        let s = images.shape
+        if let b = border, b > 0 {
+            precondition(s[1] + 2 * b == size && s[2] + 2 * b == size, "a border of \(b) does not make \(s) images \(size) wide")
+            return images.padded([[0, 0], [b, b], [b, b], [0, 0]])
+        }
+        return s[1] == size && s[2] == size ? images : images.resized(to: [size, size], method: .bilinear)
+    }
+
+    /// The inverse of `fit` with a border: the middle `[N, S - 2b, S - 2b, C]` (unchanged without a border).
+    public static func removeBorder(_ images: Tensor, border: Int?) -> Tensor {
+        guard let b = border, b > 0 else { return images }
+        let s = images.shape
+        return images.slice(begin: [0, b, b, 0], size: [s[0], s[1] - 2 * b, s[2] - 2 * b, s[3]])
     }
 }
 

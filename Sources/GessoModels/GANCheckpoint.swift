@@ -81,6 +81,8 @@ public enum GANCheckpoint {
                 throw fail("its averaged generator weights do not fit this model")
             }
             trainer.averageWeights = average
+        } else {
+            trainer.averageWeights = nil
         }
         trainer.random.state = random
         trainer.step = step

@@ -4,7 +4,9 @@
 public struct BatchNorm: Layer {
     public var parameters: [String: Tensor]
     public var buffers: [String: Tensor]
-    public let momentum: Float, epsilon: Float
+    /// The share of the old running statistics kept at each training pass (0: a pass sets them to its batch's).
+    public var momentum: Float
+    public let epsilon: Float
 
     public init(channels: Int, momentum: Float = 0.9, epsilon: Float = 1e-3) {
         parameters = ["gamma": Tensor.ones([channels]), "beta": Tensor.zeros([channels])]
@@ -37,5 +39,22 @@ public struct InstanceNorm: Layer {
     }
     public mutating func callAsFunction(_ input: Tensor, context: inout LayerContext) -> Tensor {
         nn.instanceNorm(input, scale: parameters["gamma"] ?? ones, offset: parameters["beta"] ?? zeros, epsilon: epsilon)
+    }
+}
+
+/// ProGAN's minibatch standard deviation (Karras et al. 2018, section 3), for discriminators: the standard deviation
+/// of every feature over the batch, averaged into one number, appended to each sample as one more constant channel.
+/// A generator that makes too few kinds of image gives batches with a telltale small spread, which the discriminator
+/// can then see and punish. `[N, H, W, C]` -> `[N, H, W, C + 1]`; the backward pass is that of its parts.
+public struct MinibatchStandardDeviation: Layer {
+    public var parameters: [String: Tensor] = [:]
+    public init() {}
+    public mutating func callAsFunction(_ input: Tensor, context: inout LayerContext) -> Tensor {
+        precondition(input.rank == 4, "MinibatchStandardDeviation takes [N, H, W, C], got \(input.shape)")
+        let s = input.shape
+        let deviation = input - input.mean(alongAxes: [0], keepDims: true)                      // [N, H, W, C]
+        let spread = (deviation.squared().mean(alongAxes: [0], keepDims: true) + 1e-8).squareRoot()  // [1, H, W, C]
+        let feature = spread.mean().reshaped(to: [1, 1, 1, 1]).broadcast(to: [s[0], s[1], s[2], 1])  // [N, H, W, 1]
+        return Tensor.concatenate([input, feature], alongAxis: 3)
     }
 }

@@ -93,6 +93,27 @@ struct GANCommandTests {
         #expect(realConfidence > 0.5 && realConfidence > fakeConfidence + 0.1, "real \(realConfidence), samples \(fakeConfidence)")
         #expect(real["images"] as? Int == 300 && real["part"] as? String == "Fashion-MNIST test")
 
+        // At 32x32 the 28x28 garments are framed in black rather than stretched (recorded for --resume), and the score
+        // crops the frame off: the real images reach the classifier untouched, surer than squeezed to 16 and back.
+        let framed = base.appendingPathComponent("framed").path
+        let f = try GessoCommandTests.run(["gan", "train", "fashion-mnist", "--limit", "64", "--size", "32", "--width", "4",
+                                           "--epochs", "1", "--batch-size", "32", "--out", framed])
+        try #require(f.status == 0, "stderr: \(f.errors)")
+        let options = try String(contentsOfFile: framed + "/options.json", encoding: .utf8)
+        #expect(options.contains("\"border\" : 2"), "options.json: \(options)")
+        let fs = try GessoCommandTests.run(["gan", "score", "--run", framed, "--classifier", classifier, "--count", "300"])
+        try #require(fs.status == 0, "stderr: \(fs.errors)")
+        #expect(fs.output.contains("Real images for comparison (300 Fashion-MNIST test images, framed and cropped as in training)"))
+        let framedScore = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: framed + "/score.json")))
+                                       as? [String: Any])
+        let untouched = try #require((framedScore["realImages"] as? [String: Any])?["meanConfidence"] as? Double)
+        #expect(untouched > realConfidence, "untouched \(untouched), through 16x16 \(realConfidence)")
+        // What the run draws comes without the frame: 28x28, as the data set's pictures.
+        let drawn = try GessoCommandTests.run(["gan", "sample", "--run", framed, "--count", "2", "--seed", "7"])
+        try #require(drawn.status == 0, "stderr: \(drawn.errors)")
+        let picture = try ImageFile.read(URL(fileURLWithPath: framed + "/samples-seed-7/seed-8.png"))
+        #expect(picture.width == 28 && picture.height == 28)
+
         let colour = base.appendingPathComponent("colour").path
         let cg = try GessoCommandTests.run(["gan", "train", "fashion-mnist", "--channels", "3", "--limit", "32", "--size", "16",
                                             "--width", "4", "--epochs", "1", "--batch-size", "16", "--out", colour])
@@ -101,25 +122,29 @@ struct GANCommandTests {
         #expect(wrong.status == 1 && wrong.errors.contains("the classifier sees 1-channel images but the GAN makes 3-channel ones"))
     }
 
-    /// --block trains on one Unicode block of the emoji and is recorded for --resume; wrong uses are refused plainly.
+    /// --block trains on one Unicode block of the emoji and, with --label-smoothing and --minibatch-deviation, is recorded
+    /// for --resume; wrong uses are refused plainly.
     @Test func emojiBlockAndOptionChecks() throws {
         try #require(FileManager.default.fileExists(atPath: "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
                      "the emoji font is missing: install it with `sudo apt-get install fonts-noto-color-emoji`")
         let run = FileManager.default.temporaryDirectory.appendingPathComponent("gesso-gan-animals-\(getpid())")
         defer { try? FileManager.default.removeItem(at: run) }
         let r = try GessoCommandTests.run(["gan", "train", "emoji", "--block", "animals", "--size", "16", "--width", "4",
-                                           "--epochs", "1", "--batch-size", "32", "--label-smoothing", "0.1", "--out", run.path])
+                                           "--epochs", "1", "--batch-size", "32", "--label-smoothing", "0.1", "--minibatch-deviation",
+                                           "--out", run.path])
         try #require(r.status == 0, "stderr: \(r.errors)")
         #expect(r.output.contains("Training a dcgan GAN on 64 images of 16x16x3"))
         let resumed = try GessoCommandTests.run(["gan", "train", "--resume", "--epochs", "2", "--out", run.path])
         #expect(resumed.status == 0 && resumed.output.contains("on 64 images"), "stderr: \(resumed.errors)")
         let options = try String(contentsOf: run.appendingPathComponent("options.txt"), encoding: .utf8)
-        #expect(options.contains("block = animals   *") && options.contains("labelSmoothing = 0.1   *"), "\(options)")
+        #expect(options.contains("block = animals   *") && options.contains("labelSmoothing = 0.1   *")
+                && options.contains("minibatchDeviation = true   *"), "\(options)")
         for (args, message) in [(["mnist", "--block", "smileys"], "--block picks emoji"),
                                 (["emoji", "--block", "fish"], "--block must be smileys or animals, got fish"),
                                 (["emoji", "--loss", "lsgan", "--label-smoothing", "0.1"], "--label-smoothing is for --loss minimax"),
                                 (["emoji", "--label-smoothing", "0.6"], "--label-smoothing must be at least 0 and below 0.5"),
-                                (["emoji", "--width", "2"], "--width must be between 4 and 512, got 2")] {
+                                (["emoji", "--width", "2"], "--width must be between 4 and 512, got 2"),
+                                (["emoji", "--model", "mlp", "--minibatch-deviation"], "--minibatch-deviation is for --model dcgan")] {
             let bad = try GessoCommandTests.run(["gan", "train"] + args + ["--out", run.path + "-never"])
             #expect(bad.status != 0 && bad.errors.contains(message), "\(args): \(bad.errors)")
         }

@@ -71,6 +71,65 @@ struct GANTests {
         #expect(restored.sample(z).scalars == trainer.sample(z).scalars)
     }
 
+    /// The averaged generator normalises with statistics of its own: one training-mode pass over the fixed batch of
+    /// latents sets each batch norm's running mean and variance to that batch's (momentum 0 for the pass), and
+    /// leaves the momentum as it was; the current generator keeps its running statistics.
+    @Test func averagedGeneratorHasItsOwnStatistics() throws {
+        var trainer = GANTrainer(architecture: .dcgan, size: 16, channels: 1, latentSize: 8, width: 4, seed: 5)
+        trainer.averageDecay = 0.9
+        let real = Tensor(repeating: 0.5, shape: [4, 16, 16, 1])
+        for _ in 0..<5 { _ = trainer.trainStep(real: real) }
+        let averaged = trainer.averagedGenerator(statisticsBatch: 32)
+        var random = RandomGenerator(seed: GANTrainer.statisticsSeed)
+        let z = Tensor.randomNormal([32, 8], using: &random)
+        // Layers 0-1 (reshape, transposed conv) feed the first batch norm, layer 2.
+        let front = Sequential(Array(averaged.layers[0..<2]))
+        let moments = nn.moments(front.inference(z), axes: [0, 1, 2])
+        let buffers = averaged.buffers
+        #expect(zip(buffers["2.runningMean"]!.scalars, moments.mean.scalars).allSatisfy { abs($0 - $1) <= 1e-5 + 1e-4 * abs($1) })
+        #expect(zip(buffers["2.runningVariance"]!.scalars, moments.variance.scalars).allSatisfy { abs($0 - $1) <= 1e-5 + 1e-4 * abs($1) })
+        #expect(buffers["2.runningMean"]!.scalars != trainer.generator.buffers["2.runningMean"]!.scalars)
+        #expect((averaged.layers[2] as? BatchNorm)?.momentum == 0.9)
+        #expect(averaged.parameters["1.weight"]!.scalars == trainer.averageWeights!["1.weight"]!.scalars)
+        // prepareSampling caches the averaged generator; a step clears it, and samples follow the new average.
+        let probe = Tensor.randomNormal([2, 8], using: &random)
+        trainer.prepareSampling()
+        #expect(trainer.averagedGeneratorCache != nil)
+        let before = trainer.sample(probe).scalars
+        #expect(before == trainer.averagedGenerator().inference(probe).scalars && before != trainer.sample(probe, averaged: false).scalars)
+        _ = trainer.trainStep(real: real)
+        #expect(trainer.averagedGeneratorCache == nil)
+        #expect(trainer.sample(probe).scalars != before)
+    }
+
+    /// `minibatchDeviation` adds ProGAN's spread channel before D's last convolution, which then has one more input.
+    @Test func discriminatorWithMinibatchDeviation() {
+        let plain = GANArchitecture.dcgan.discriminator(size: 32, channels: 1, width: 8, seed: 1)
+        let d = GANArchitecture.dcgan.discriminator(size: 32, channels: 1, width: 8, minibatchDeviation: true, seed: 1)
+        #expect(d.layers.contains { $0 is MinibatchStandardDeviation })
+        #expect(d.parameterCount == plain.parameterCount + 16)   // a 4x4 kernel for the one extra input channel
+        #expect(d.inference(Tensor.zeros([3, 32, 32, 1])).shape == [3, 1])
+        var trainer = GANTrainer(architecture: .dcgan, size: 16, channels: 1, latentSize: 8, width: 4, minibatchDeviation: true, seed: 2)
+        let r = trainer.trainStep(real: Tensor(repeating: 0.5, shape: [4, 16, 16, 1]))
+        #expect(r.discriminatorLoss.isFinite && r.generatorLoss.isFinite)
+    }
+
+    /// Fitting 28x28 images to 32x32: a border of black keeps every pixel and comes off again exactly; without one
+    /// they are stretched.
+    @Test func imagesFitWithABorderOrStretched() {
+        var g = RandomGenerator(seed: 4)
+        let x = Tensor.randomUniform([2, 28, 28, 1], lower: 0.1, upper: 1, using: &g)
+        let framed = GANImages.fit(x, size: 32, border: 2)
+        #expect(framed.shape == [2, 32, 32, 1])
+        #expect(framed.slice(begin: [0, 0, 0, 0], size: [2, 2, 32, 1]).scalars.allSatisfy { $0 == 0 })
+        #expect(framed.slice(begin: [0, 0, 30, 0], size: [2, 32, 2, 1]).scalars.allSatisfy { $0 == 0 })
+        #expect(GANImages.removeBorder(framed, border: 2).scalars == x.scalars)
+        let stretched = GANImages.fit(x, size: 32, border: nil)
+        #expect(stretched.shape == [2, 32, 32, 1] && stretched.scalars.allSatisfy { $0 > 0.05 })
+        #expect(GANImages.removeBorder(stretched, border: nil).scalars == stretched.scalars)
+        #expect(GANImages.fit(x, size: 28, border: nil).scalars == x.scalars)
+    }
+
     /// One-sided label smoothing: D's real target becomes 0.9, the fake target and G's target stay as they were.
     @Test func oneSidedLabelSmoothing() {
         var t = GANTrainer(architecture: .mlp, size: 4, channels: 1, latentSize: 2, seed: 1)

@@ -76,6 +76,46 @@ struct LayerTests {
         #expect(Self.close(inferred, want, 1e-4))
     }
 
+    /// ProGAN's minibatch standard deviation, against a hand computation in Double: the input passes through and one
+    /// channel holds mean over (h, w, c) of sqrt(var over the batch + 1e-8); the gradient against central differences
+    /// (h = 1e-2 on float32: |analytic - numeric| <= 2e-3 + 2e-2 |numeric|, as the op gradient checks).
+    @Test func minibatchStandardDeviation() {
+        var g = RandomGenerator(seed: 7)
+        let x = Tensor.randomNormal([3, 2, 2, 2], using: &g)
+        var layer = MinibatchStandardDeviation()
+        var ctx = LayerContext(training: true)
+        let y = layer(x, context: &ctx)
+        #expect(y.shape == [3, 2, 2, 3])
+        let v = x.scalars.map(Double.init)
+        var spread = 0.0
+        for f in 0..<8 {
+            let column = (0..<3).map { v[$0 * 8 + f] }
+            let mean = column.reduce(0, +) / 3
+            spread += (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3 + 1e-8).squareRoot() / 8
+        }
+        for n in 0..<3 { for p in 0..<4 {
+            let out = (0..<3).map { y.scalars[(n * 4 + p) * 3 + $0] }
+            #expect(out[0] == x.scalars[(n * 4 + p) * 2] && out[1] == x.scalars[(n * 4 + p) * 2 + 1])
+            // Float32 sums of 8 and 3 terms against Double: |got - want| <= 1e-6 + 1e-5 |want|.
+            #expect(abs(Double(out[2]) - spread) <= 1e-6 + 1e-5 * spread, "the spread channel: \(out[2]) vs \(spread)")
+        } }
+        let r = Tensor.randomUniform(y.shape, lower: -1, upper: 1, using: &g)
+        func loss(_ input: Tensor) -> Double {
+            var l = MinibatchStandardDeviation(), c = LayerContext(training: true)
+            let out = withoutGradients { l(input, context: &c) }
+            return zip(out.scalars, r.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        let tracked = x.requiringGradient()
+        let analytic = gradients(of: layer(tracked, context: &ctx), withRespectTo: [tracked], seed: r)[0]
+        for j in 0..<x.count {
+            var plus = x, minus = x
+            plus.withUnsafeMutableBufferPointer { $0[j] += 1e-2 }
+            minus.withUnsafeMutableBufferPointer { $0[j] -= 1e-2 }
+            let numeric = (loss(plus) - loss(minus)) / 2e-2
+            #expect(abs(Double(analytic.scalars[j]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "d/dx[\(j)]")
+        }
+    }
+
     @Test func instanceNormAndDropoutModes() {
         var g = RandomGenerator(seed: 4)
         var norm = InstanceNorm(channels: 3)
