@@ -167,12 +167,9 @@ struct GANScore: ParsableCommand {
         if let real = realImages(options), real.set.count > 0 {
             let n = min(count, real.set.count)
             let measure = ClassifierMeasure(classifier: c, trainer: trainer, count: n) { start, k in
-                var images = real.set[Array(start..<(start + k))].images                                              // [k, 28, 28, 1]
-                // Through the training pipeline: a border added and cropped off again leaves them as they are.
-                if options.border == nil && images.shape[1] != options.size {
-                    images = images.resized(to: [options.size, options.size], method: .bilinear)
-                }
-                return images
+                // Through the run's own pipeline: stretched to its size, or framed and cropped again (untouched).
+                let images = GANImages.fit(real.set[Array(start..<(start + k))].images, size: options.size, border: options.border)
+                return GANImages.removeBorder(images, border: options.border)                                       // [k, S', S', 1]
             }
             print(String(format: "Real images for comparison (%d %@ images, %@ as in training): confidence %.3f, smallest class %.1f%%",
                          n, real.part, options.border == nil ? "resized" : "framed and cropped", measure.confidence,
